@@ -1,0 +1,317 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { createHashedConfig, createRotatingSecret, MountedFile } from "./swarmObjects";
+import { ResolvedResources } from "./tiers";
+
+/** A Docker healthcheck. Durations use Docker's notation ("20s", "1m"). */
+export interface HealthcheckArgs {
+    /** The check, e.g. `["CMD", "pg_isready"]` or `["CMD-SHELL", "..."]`. Must test the process itself, never its dependencies. */
+    readonly test: string[];
+    /** Time between checks. Defaults to "20s". */
+    readonly interval?: string;
+    /** Time a check may take. Defaults to "10s". */
+    readonly timeout?: string;
+    /** Consecutive failures before the task is unhealthy. Defaults to 3. */
+    readonly retries?: number;
+    /** Grace period after start in which failures do not count. Defaults to "40s". */
+    readonly startPeriod?: string;
+}
+
+/** A published port. */
+export interface PublishedPortArgs {
+    /** Port inside the container. */
+    readonly target: number;
+    /** Port on the nodes. */
+    readonly published: number;
+    /** "ingress" (routing mesh, needs VIP/IPVS) or "host" (only on nodes running a task). Defaults to "ingress". */
+    readonly mode?: "ingress" | "host";
+    /** Defaults to "tcp". */
+    readonly protocol?: "tcp" | "udp";
+}
+
+/** Where a service's metrics are scraped; the monitoring stack reads this from the service that declares it. */
+export interface MetricsEndpoint {
+    readonly port: number;
+    /** Defaults to "/metrics". */
+    readonly path?: string;
+}
+
+/** A named volume or tmpfs mount. */
+export interface MountArgs {
+    readonly type: "volume" | "tmpfs" | "bind";
+    readonly target: string;
+    /** Volume name or host path (not for tmpfs). */
+    readonly source?: pulumi.Input<string>;
+    readonly readOnly?: boolean;
+    /** tmpfs size in bytes. */
+    readonly sizeBytes?: number;
+}
+
+export interface SwarmServiceArgs {
+    /** Docker service name: also its DNS name on the overlay networks. */
+    readonly serviceName: string;
+    /** Image reference, pinned to a version tag or digest. */
+    readonly image: pulumi.Input<string>;
+    /** CPU and memory limits and reservations, normally from a tier. */
+    readonly resources: ResolvedResources;
+    /** Run one task per node instead of a replica count. Defaults to false. */
+    readonly global?: boolean;
+    /** Replica count for replicated services. Defaults to 1. */
+    readonly replicas?: number;
+    /** Entrypoint override. */
+    readonly command?: string[];
+    /** Arguments to the entrypoint. */
+    readonly args?: pulumi.Input<string>[];
+    /** Plain environment variables (never secrets: those go in `secrets`). */
+    readonly env?: Record<string, pulumi.Input<string>>;
+    /** Secrets, mounted as files (Docker secrets). */
+    readonly secrets?: MountedFile[];
+    /** Config files, mounted read-only (Docker configs). */
+    readonly configs?: MountedFile[];
+    /** Healthcheck; `"none"` disables the image's own. */
+    readonly healthcheck?: HealthcheckArgs | "none";
+    /** Stateful services (volumes, host ports) update stop-first; stateless ones start-first. Defaults to false. */
+    readonly stateful?: boolean;
+    /** Overlay network ids to attach. */
+    readonly networks: pulumi.Input<string>[];
+    /** Placement constraints, e.g. `node.role==manager`. */
+    readonly constraints?: string[];
+    /** Spread preferences, e.g. `node.labels.zone` (written as `spread=node.labels.zone`). */
+    readonly spreadOver?: string[];
+    /** Maximum replicas per node. */
+    readonly maxReplicasPerNode?: number;
+    /** Published ports. */
+    readonly ports?: PublishedPortArgs[];
+    /** "vip" or "dnsrr" (required where the kernel has no IPVS). Defaults to "vip". */
+    readonly endpointMode?: "vip" | "dnsrr";
+    /** NVIDIA GPUs reserved as Swarm generic resources (`NVIDIA-GPU=N`). Defaults to 0. */
+    readonly gpus?: number;
+    /** Named volumes, tmpfs and binds. */
+    readonly mounts?: MountArgs[];
+    /** Namespaced sysctls, e.g. `net.core.somaxconn`. */
+    readonly sysctls?: Record<string, string>;
+    /** User to run as inside the container. */
+    readonly user?: string;
+    /** Time to wait after SIGTERM before SIGKILL. Defaults to "30s". */
+    readonly stopGracePeriod?: string;
+    /** Wait for tasks to converge during `pulumi up` (replicated only). Defaults to { delay: "7s", timeout: "3m" }. */
+    readonly converge?: { readonly delay: string; readonly timeout: string } | false;
+    /** Where Prometheus scrapes this service, if it exposes metrics. */
+    readonly metrics?: MetricsEndpoint;
+    /** Extra service labels. */
+    readonly labels?: Record<string, string>;
+}
+
+/** Healthcheck defaults from the platform standard. */
+export const HEALTHCHECK_DEFAULTS = { interval: "20s", timeout: "10s", retries: 3, startPeriod: "40s" } as const;
+
+/** Parses a Docker duration ("1m30s", "40s", "500ms") into milliseconds; undefined if unreadable. */
+export function durationMs(value: string): number | undefined {
+    const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
+    const unit: Record<string, number> = { ms: 1, s: 1000, m: 60000, h: 3600000 };
+    let total = 0;
+    let consumed = 0;
+    for (const m of value.matchAll(re)) {
+        total += parseFloat(m[1]) * unit[m[2]];
+        consumed += m[0].length;
+    }
+    return consumed === value.length && consumed > 0 ? total : undefined;
+}
+
+/** Formats milliseconds as whole seconds for Docker ("70s"). */
+function seconds(ms: number): string {
+    return `${Math.ceil(ms / 1000)}s`;
+}
+
+/**
+ * The update monitor window: long enough to see a new task fail its healthchecks after its start period
+ * (start period + interval x retries), at least 30s, so a broken release is rolled back instead of reported converged.
+ */
+export function updateMonitorFor(hc: HealthcheckArgs | "none" | undefined): string {
+    if (hc === undefined || hc === "none") {
+        return "30s";
+    }
+    const interval = durationMs(hc.interval ?? HEALTHCHECK_DEFAULTS.interval) ?? 20000;
+    const start = durationMs(hc.startPeriod ?? HEALTHCHECK_DEFAULTS.startPeriod) ?? 40000;
+    const retries = hc.retries ?? HEALTHCHECK_DEFAULTS.retries;
+    return seconds(Math.max(start + interval * retries, 30000));
+}
+
+/** @internal Exported for testing. Checks the arguments that would produce a service Swarm rejects or runs badly. */
+export function validateSwarmServiceArgs(args: SwarmServiceArgs): void {
+    const where = `service \`${args.serviceName}\``;
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(args.serviceName)) {
+        throw new Error(`${where}: \`serviceName\` must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit.`);
+    }
+    if (args.global && args.replicas !== undefined) {
+        throw new Error(`${where}: set either \`global\` or \`replicas\`, not both.`);
+    }
+    if (args.replicas !== undefined && (!Number.isInteger(args.replicas) || args.replicas < 1)) {
+        throw new Error(`${where}: \`replicas\` must be a whole number of at least 1, got ${args.replicas}.`);
+    }
+    if ((args.gpus ?? 0) > 0 && !(args.constraints ?? []).some((c) => c.replace(/\s/g, "") === "node.labels.gpu==true")) {
+        throw new Error(`${where}: reserves GPUs but has no \`node.labels.gpu==true\` placement constraint; add it so tasks only land on GPU nodes.`);
+    }
+    if (args.healthcheck && args.healthcheck !== "none") {
+        for (const key of ["interval", "timeout", "startPeriod"] as const) {
+            const v = args.healthcheck[key];
+            if (v !== undefined && durationMs(v) === undefined) {
+                throw new Error(`${where}: healthcheck \`${key}\` must be a duration such as "20s", got ${JSON.stringify(v)}.`);
+            }
+        }
+    }
+    const seen = new Set<number>();
+    for (const p of args.ports ?? []) {
+        if (seen.has(p.published)) {
+            throw new Error(`${where}: port ${p.published} is published twice.`);
+        }
+        seen.add(p.published);
+    }
+    if (args.endpointMode === "dnsrr" && (args.ports ?? []).some((p) => (p.mode ?? "ingress") === "ingress")) {
+        throw new Error(`${where}: endpoint mode dnsrr cannot publish through the ingress routing mesh; use host-mode ports.`);
+    }
+}
+
+/**
+ * One Swarm service built to the platform standard: tier resources, healthcheck, rolling updates that roll back on
+ * failure, restart policy, placement, json-file log rotation, secrets and configs as files, GPUs as generic resources.
+ */
+export class SwarmService extends pulumi.ComponentResource {
+    /** The Docker service name (its DNS name on the overlays). */
+    public readonly serviceName: pulumi.Output<string>;
+    /** The Docker service id. */
+    public readonly serviceId: pulumi.Output<string>;
+    /** The metrics endpoint Prometheus should scrape, if any. */
+    public readonly metrics?: MetricsEndpoint;
+    /** The underlying docker.Service (for dependencies). */
+    public readonly service: docker.Service;
+
+    constructor(name: string, args: SwarmServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("sophia:swarm:SwarmService", name, {}, opts);
+        validateSwarmServiceArgs(args);
+
+        const stateful = args.stateful ?? false;
+        const healthcheck = args.healthcheck;
+        const converge = args.converge ?? { delay: "7s", timeout: "3m" };
+
+        const secrets = (args.secrets ?? []).map((file) => {
+            const secret = createRotatingSecret(`${name}-secret-${file.key}`, file, this);
+            return {
+                secretId: secret.id,
+                secretName: secret.name,
+                fileName: file.target,
+                fileMode: file.mode ?? 0o400,
+                fileUid: file.uid ?? "0",
+                fileGid: file.gid ?? "0",
+            };
+        });
+        const configs = (args.configs ?? []).map((file) => {
+            const config = createHashedConfig(`${name}-config-${file.key}`, `${args.serviceName}-${file.key}`, file, this);
+            return {
+                configId: config.id,
+                configName: config.name,
+                fileName: file.target,
+                fileMode: file.mode ?? 0o444,
+                fileUid: file.uid ?? "0",
+                fileGid: file.gid ?? "0",
+            };
+        });
+
+        const labels: Record<string, string> = {
+            "sophia.service": args.serviceName,
+            "sophia.tier": args.resources.tier,
+            ...(args.metrics ? { "sophia.metrics.port": String(args.metrics.port), "sophia.metrics.path": args.metrics.path ?? "/metrics" } : {}),
+            ...(args.labels ?? {}),
+        };
+        const gpus = args.gpus ?? 0;
+
+        this.service = new docker.Service(`${name}-service`, {
+            name: args.serviceName,
+            labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
+            mode: args.global ? { global: true } : { replicated: { replicas: args.replicas ?? 1 } },
+            taskSpec: {
+                containerSpec: {
+                    image: args.image,
+                    commands: args.command,
+                    args: args.args,
+                    env: args.env,
+                    secrets: secrets.length ? secrets : undefined,
+                    configs: configs.length ? configs : undefined,
+                    healthcheck: healthcheck === "none"
+                        ? { tests: ["NONE"] }
+                        : healthcheck && {
+                            tests: healthcheck.test,
+                            interval: healthcheck.interval ?? HEALTHCHECK_DEFAULTS.interval,
+                            timeout: healthcheck.timeout ?? HEALTHCHECK_DEFAULTS.timeout,
+                            retries: healthcheck.retries ?? HEALTHCHECK_DEFAULTS.retries,
+                            startPeriod: healthcheck.startPeriod ?? HEALTHCHECK_DEFAULTS.startPeriod,
+                        },
+                    mounts: args.mounts?.map((m) => ({
+                        type: m.type,
+                        target: m.target,
+                        source: m.source,
+                        readOnly: m.readOnly ?? false,
+                        tmpfsOptions: m.type === "tmpfs" && m.sizeBytes ? { sizeBytes: m.sizeBytes } : undefined,
+                    })),
+                    sysctl: args.sysctls,
+                    user: args.user,
+                    stopGracePeriod: args.stopGracePeriod ?? "30s",
+                    labels: [{ label: "sophia.service", value: args.serviceName }],
+                },
+                resources: {
+                    limits: { ...args.resources.limits },
+                    reservation: {
+                        ...args.resources.reservations,
+                        genericResources: gpus > 0 ? { discreteResourcesSpecs: [`NVIDIA-GPU=${gpus}`] } : undefined,
+                    },
+                },
+                // Explicit delay/window avoid the provider's perpetual "0s" diff (pulumi-docker#1285).
+                restartPolicy: { condition: "on-failure", delay: "5s", maxAttempts: 3, window: "120s" },
+                placement: {
+                    constraints: args.constraints?.length ? args.constraints : undefined,
+                    prefs: args.spreadOver?.length ? args.spreadOver.map((s) => `spread=${s}`) : undefined,
+                    maxReplicas: args.maxReplicasPerNode,
+                },
+                logDriver: { name: "json-file", options: { "max-size": "100m", "max-file": "5" } },
+                networksAdvanceds: args.networks.map((id) => ({ id })),
+            },
+            updateConfig: {
+                parallelism: 1,
+                delay: "10s",
+                failureAction: "rollback",
+                monitor: updateMonitorFor(healthcheck),
+                maxFailureRatio: "0.2",
+                // Stateful tasks hold a volume or a host port that a second copy cannot share.
+                order: stateful ? "stop-first" : "start-first",
+            },
+            rollbackConfig: {
+                parallelism: 1,
+                delay: "5s",
+                failureAction: "pause",
+                monitor: updateMonitorFor(healthcheck),
+                maxFailureRatio: "0.2",
+                order: stateful ? "stop-first" : "start-first",
+            },
+            endpointSpec: {
+                mode: args.endpointMode ?? "vip",
+                ports: args.ports?.length ? args.ports.map((p) => ({
+                    targetPort: p.target,
+                    publishedPort: p.published,
+                    publishMode: p.mode ?? "ingress",
+                    protocol: p.protocol ?? "tcp",
+                })) : undefined,
+            },
+            // convergeConfig makes `pulumi up` wait for running tasks; Swarm rejects it for global services.
+            convergeConfig: !args.global && converge ? { delay: converge.delay, timeout: converge.timeout } : undefined,
+        }, {
+            parent: this,
+            // A host-mode port cannot be held by the old and new service at once (pulumi-docker#1356).
+            deleteBeforeReplace: (args.ports ?? []).some((p) => p.mode === "host"),
+        });
+
+        this.serviceName = this.service.name;
+        this.serviceId = this.service.id;
+        this.metrics = args.metrics;
+        this.registerOutputs({ serviceName: this.serviceName, serviceId: this.serviceId });
+    }
+}
