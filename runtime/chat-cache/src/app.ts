@@ -1,0 +1,337 @@
+import { randomUUID } from "node:crypto";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { completionText, isCacheableCompletion } from "./completion";
+import type { Config } from "./config";
+import { parseControls, type CacheControls } from "./controls";
+import { errorBody, HttpError } from "./errors";
+import { Flight, type Outcome } from "./flight";
+import { cacheKey, KEY_VERSION, tenantOf } from "./key";
+import { UpstreamLimiter } from "./limiter";
+import { createMetrics, type Metrics } from "./metrics";
+import { parseChatRequest, type ChatRequest } from "./request";
+import { sendCompletion, sendJson, subscriberFor, type CacheStatus } from "./respond";
+import { MAX_RULE_TTL, ttlClass, ttlFor } from "./rules";
+import { CacheStore, type Entry, type RedisLike } from "./store";
+import { readAll, UpstreamClient } from "./upstream";
+
+/** Everything the app needs; `main.ts` builds these, tests inject their own. */
+export interface AppDeps {
+    config: Config;
+    redis: RedisLike;
+    logger: Logger;
+    registry: Registry;
+    /** Clock in ms, injectable for TTL tests. */
+    now?: () => number;
+}
+
+/** A built (not listening) chat-cache service. */
+export interface App {
+    server: http.Server;
+    store: CacheStore;
+    metrics: Metrics;
+    limiter: UpstreamLimiter;
+    /** Stops accepting, waits for in-flight requests up to `graceMs`, then flushes cache writes. Does not close Redis. */
+    close(graceMs?: number): Promise<void>;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+        const declared = Number(req.headers["content-length"]);
+        if (Number.isFinite(declared) && declared > limit) {
+            reject(new BodyTooLarge());
+            return;
+        }
+        const parts: Buffer[] = [];
+        let size = 0;
+        req.on("data", (c: Buffer) => {
+            size += c.length;
+            if (size > limit) {
+                req.removeAllListeners("data");
+                reject(new BodyTooLarge());
+                return;
+            }
+            parts.push(c);
+        });
+        req.on("end", () => resolve(parts.length === 1 ? parts[0] : Buffer.concat(parts)));
+        req.on("error", reject);
+    });
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+    const v = req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+}
+
+/** Builds the HTTP server and its collaborators without listening. */
+export function createApp(deps: AppDeps): App {
+    const { config, logger } = deps;
+    const now = deps.now ?? Date.now;
+    const metrics = createMetrics(deps.registry);
+    const store = new CacheStore(
+        deps.redis,
+        {
+            keyPrefix: config.keyPrefix,
+            keyVersion: KEY_VERSION,
+            staleSeconds: config.staleSeconds,
+            lruMaxEntries: config.lruMaxEntries,
+            lruMaxBytes: config.lruMaxBytes,
+            breakerThreshold: config.redisBreakerThreshold,
+            breakerCooldownMs: config.redisBreakerCooldownMs,
+        },
+        metrics,
+        logger,
+        now,
+    );
+    const limiter = new UpstreamLimiter(config.upstreamMaxConcurrency, config.upstreamMaxQueue, (active, queued) => {
+        metrics.upstreamInFlight.set(active);
+        metrics.upstreamQueueDepth.set(queued);
+    });
+    const upstream = new UpstreamClient(config.upstreamBaseUrl, config.upstreamApiKey, config.upstreamMaxConcurrency);
+    const flightDeps = { upstream, limiter, metrics, timeoutMs: config.upstreamTimeoutMs, maxResponseBytes: Math.max(config.maxEntryBytes, 8 * 1048576) };
+    const flights = new Map<string, Flight>();
+    let inFlightRequests = 0;
+    let closing = false;
+    let drained: (() => void) | undefined;
+
+    const maxTtl = Math.max(MAX_RULE_TTL, config.defaultTtlSeconds);
+
+    function count(result: string, cls: string): void {
+        metrics.requests.inc({ result, ttl_class: cls });
+    }
+
+    function savedTokens(entry: { usage?: { total_tokens?: number } }): void {
+        const t = entry.usage?.total_tokens;
+        if (typeof t === "number" && t > 0) metrics.savedTokens.inc(t);
+    }
+
+    function store_(hash: string, outcome: Outcome, controls: CacheControls, cls: string): void {
+        if (outcome.kind !== "ok") return;
+        const c = outcome.completion;
+        if (!isCacheableCompletion(c)) {
+            metrics.cacheWrites.inc({ outcome: "skipped_uncacheable" });
+            return;
+        }
+        const body = JSON.stringify(c);
+        if (body.length > config.maxEntryBytes) {
+            metrics.cacheWrites.inc({ outcome: "skipped_too_large" });
+            return;
+        }
+        const ttl = controls.ttl !== undefined ? Math.min(Math.max(controls.ttl, 1), maxTtl) : ttlFor(config.rules, cls, completionText(c));
+        const entry: Entry = { storedAt: now(), ttl, completion: c, body };
+        store.set(hash, entry);
+        logger.debug({ key: hash.slice(0, 16), ttl, bytes: body.length }, "cached completion");
+    }
+
+    async function chat(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+        const baseHeaders: Record<string, string> = { "x-request-id": requestId };
+        let cls = "default";
+        let raw: Buffer;
+        try {
+            raw = await readBody(req, config.maxBodyBytes);
+        } catch (err) {
+            if (err instanceof BodyTooLarge) {
+                count("error", cls);
+                res.setHeader("connection", "close");
+                sendJson(res, 413, JSON.stringify(errorBody(`Request body exceeds MAX_BODY_BYTES (${config.maxBodyBytes} bytes).`, "invalid_request_error", "request_too_large")), baseHeaders);
+                return;
+            }
+            throw err;
+        }
+        const body: ChatRequest = parseChatRequest(raw);
+        const controls = parseControls(body.cache, header(req, "cache-control"));
+        const metadata = body.metadata as Record<string, unknown> | undefined;
+        const context = header(req, "x-chat-context") ?? (typeof metadata?.context === "string" ? metadata.context : undefined);
+        cls = ttlClass(config.rules, context);
+        const stream = body.stream === true;
+        const includeUsage = stream && (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+        const temperature = typeof body.temperature === "number" ? body.temperature : 1;
+        const deterministic = temperature === 0 || typeof body.seed === "number";
+        const n = typeof body.n === "number" ? body.n : 1;
+        const cacheable = (deterministic || controls.optIn || config.cacheNondeterministic) && (n <= 1 || config.cacheMultipleChoices) && !(controls.noCache && controls.noStore);
+
+        // What goes upstream: the client's body without the proxy's own field (OpenAI rejects unknown arguments).
+        const forward: Record<string, unknown> = { ...body };
+        delete forward.cache;
+
+        let hash: string | undefined;
+        let stale: Entry | undefined;
+        if (cacheable) {
+            hash = cacheKey({ tenant: tenantOf(header(req, "authorization"), header(req, "x-tenant-id")), namespace: controls.namespace, body, rules: config.rules });
+            if (!controls.noCache) {
+                const t0 = process.hrtime.bigint();
+                const found = await store.get(hash);
+                metrics.lookupDuration.observe({ tier: found?.tier ?? "none" }, Number(process.hrtime.bigint() - t0) / 1e9);
+                if (found) {
+                    const age = store.age(found.entry);
+                    if (store.isFresh(found.entry) && (controls.maxAge === undefined || age <= controls.maxAge)) {
+                        count("hit", cls);
+                        savedTokens(found.entry.completion);
+                        sendCompletion(res, found.entry.completion, found.entry.body, stream, includeUsage, { ...baseHeaders, "x-cache-status": "HIT", age });
+                        return;
+                    }
+                    if (!store.isFresh(found.entry)) stale = found.entry;
+                }
+            }
+        }
+
+        const coalesce = cacheable && !controls.noCache && !controls.noStore;
+        const write = cacheable && !controls.noStore;
+        let flight = coalesce ? flights.get(hash!) : undefined;
+        let status: CacheStatus;
+        let leader = false;
+        if (flight) {
+            status = "COALESCED";
+        } else {
+            status = coalesce ? "MISS" : "BYPASS";
+            leader = true;
+            // Cacheable streams always ask for usage so the stored entry can replay it to clients that want it.
+            if (stream && write) forward.stream_options = { ...((body.stream_options as object) ?? {}), include_usage: true };
+            flight = new Flight(stream);
+        }
+        const f = flight;
+        await new Promise<void>((resolve) => {
+            const sub = subscriberFor({
+                res,
+                stream,
+                includeUsage,
+                status,
+                baseHeaders,
+                onFailure: (outcome) => {
+                    // stale-if-error: an expired entry beats an upstream failure or overload.
+                    const serveStale = stale && (outcome.kind !== "http-error" || outcome.status >= 500 || outcome.reason === "queue_full");
+                    if (!serveStale || !stale) return false;
+                    count("stale", cls);
+                    savedTokens(stale.completion);
+                    sendCompletion(res, stale.completion, stale.body, stream, includeUsage, { ...baseHeaders, "x-cache-status": "STALE", age: store.age(stale) });
+                    resolve();
+                    return true;
+                },
+                onFinished: (error) => {
+                    count(error ? "error" : status.toLowerCase(), cls);
+                    if (!error && status === "COALESCED" && f.outcome?.kind === "ok") savedTokens(f.outcome.completion);
+                    resolve();
+                },
+            });
+            res.on("close", () => {
+                if (!res.writableFinished) {
+                    f.unsubscribe(sub);
+                    resolve();
+                }
+            });
+            f.subscribe(sub);
+            if (leader) {
+                if (coalesce) {
+                    flights.set(hash!, f);
+                }
+                void f.run(flightDeps, JSON.stringify(forward), req.headers).then((outcome) => {
+                    if (coalesce && flights.get(hash!) === f) flights.delete(hash!);
+                    if (write) store_(hash!, outcome, controls, cls);
+                    if (outcome.kind !== "ok") logger.warn({ requestId, reason: outcome.reason, status: outcome.kind === "http-error" ? outcome.status : 200 }, "upstream call failed");
+                });
+            }
+        });
+    }
+
+    let upstreamState: { at: number; up: boolean; detail: string } = { at: 0, up: false, detail: "not checked" };
+    async function checkUpstream(): Promise<typeof upstreamState> {
+        if (now() - upstreamState.at < 5000) return upstreamState;
+        try {
+            const r = await upstream.request("GET", "models", undefined, {}, AbortSignal.timeout(2000));
+            r.body.resume();
+            upstreamState = { at: now(), up: r.status < 500, detail: `HTTP ${r.status}` };
+        } catch (err) {
+            upstreamState = { at: now(), up: false, detail: (err as NodeJS.ErrnoException).code ?? (err as Error).name };
+        }
+        return upstreamState;
+    }
+
+    async function models(req: IncomingMessage, res: ServerResponse, baseHeaders: Record<string, string>): Promise<void> {
+        try {
+            const r = await upstream.request("GET", "models", undefined, req.headers, AbortSignal.timeout(config.upstreamTimeoutMs));
+            const text = (await readAll(r.body, 8 * 1048576)).toString("utf8");
+            sendJson(res, r.status, text, { ...baseHeaders });
+        } catch (err) {
+            sendJson(res, 502, JSON.stringify(errorBody("The upstream could not be reached: " + ((err as NodeJS.ErrnoException).code ?? (err as Error).name), "server_error", "upstream_unreachable")), baseHeaders);
+        }
+    }
+
+    async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+        const requestId = randomUUID();
+        const baseHeaders = { "x-request-id": requestId };
+        if (closing) res.setHeader("connection", "close");
+        const url = req.url ?? "/";
+        const q = url.indexOf("?");
+        const path = q === -1 ? url : url.slice(0, q);
+        if (path === "/v1/chat/completions" || path === "/chat/completions") {
+            if (req.method !== "POST") {
+                sendJson(res, 405, JSON.stringify(errorBody(`Method ${req.method} is not allowed on ${path}; use POST.`, "invalid_request_error", "method_not_allowed")), { ...baseHeaders, allow: "POST" });
+                return;
+            }
+            try {
+                await chat(req, res, requestId);
+            } catch (err) {
+                if (!(err instanceof HttpError)) throw err;
+                metrics.requests.inc({ result: "error", ttl_class: "default" });
+                sendJson(res, err.status, JSON.stringify(err.toBody()), { ...err.headers, ...baseHeaders });
+            }
+            return;
+        }
+        if (req.method === "GET" && (path === "/v1/models" || path === "/models")) return models(req, res, baseHeaders);
+        if (req.method === "GET" && path === "/healthz") return sendJson(res, 200, '{"status":"ok"}', baseHeaders);
+        if (req.method === "GET" && path === "/readyz") {
+            const up = await checkUpstream();
+            const s = store.state();
+            const ready = up.up && !closing;
+            return sendJson(res, ready ? 200 : 503, JSON.stringify({ status: ready ? "ready" : "not_ready", upstream: { up: up.up, detail: up.detail }, redis: { status: s.redis, circuit: s.circuit }, closing }), baseHeaders);
+        }
+        if (req.method === "GET" && path === "/metrics") {
+            metrics.redisUp.set(store.state().redis === "ready" ? 1 : 0);
+            const text = await deps.registry.metrics();
+            res.writeHead(200, { ...baseHeaders, "content-type": deps.registry.contentType });
+            res.end(text);
+            return;
+        }
+        sendJson(res, 404, JSON.stringify(errorBody(`Unknown request URL: ${req.method} ${path}.`, "invalid_request_error", "unknown_url")), baseHeaders);
+    }
+
+    const server = http.createServer((req, res) => {
+        inFlightRequests++;
+        let counted = true;
+        const done = () => {
+            if (!counted) return;
+            counted = false;
+            inFlightRequests--;
+            if (closing && inFlightRequests === 0) drained?.();
+        };
+        res.on("close", done);
+        handle(req, res).catch((err: unknown) => {
+            logger.error({ err: (err as Error).message, stack: (err as Error).stack }, "unhandled error");
+            if (!res.headersSent) sendJson(res, 500, JSON.stringify(errorBody("Internal Server Error", "server_error")));
+            else res.destroy();
+        });
+    });
+    server.on("clientError", (_err, socket) => {
+        if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+        else socket.destroy();
+    });
+
+    async function close(graceMs = config.shutdownGraceMs): Promise<void> {
+        closing = true;
+        const stopped = new Promise<void>((r) => server.close(() => r()));
+        server.closeIdleConnections();
+        if (inFlightRequests > 0) {
+            await Promise.race([new Promise<void>((r) => (drained = r)), new Promise<void>((r) => setTimeout(r, graceMs).unref())]);
+        }
+        server.closeAllConnections();
+        await stopped;
+        await Promise.allSettled([...flights.values()].map((fl) => fl.done));
+        await store.flush();
+        upstream.close();
+    }
+
+    return { server, store, metrics, limiter, close };
+}

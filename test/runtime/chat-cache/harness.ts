@@ -1,0 +1,104 @@
+import type { AddressInfo } from "node:net";
+import type { Redis } from "ioredis";
+import OpenAI from "openai";
+import pino from "pino";
+import { Registry } from "prom-client";
+import { createApp, type App } from "../../../runtime/chat-cache/src/app";
+import { loadConfig, type Config } from "../../../runtime/chat-cache/src/config";
+import { createRedisClient } from "../../../runtime/chat-cache/src/redis";
+import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from "../../support/fakeOpenAI";
+import type { RedisServer } from "../../support/redisServer";
+
+/** A chat-cache app listening on loopback in front of a fake upstream, with its own Redis client. */
+export interface Harness {
+    app: App;
+    config: Config;
+    fake: FakeOpenAI;
+    redis: Redis;
+    registry: Registry;
+    url: string;
+    baseURL: string;
+    /** Official client pointed at the proxy, with retries off so a test sees exactly one attempt. */
+    client(apiKey?: string, opts?: Partial<ConstructorParameters<typeof OpenAI>[0]>): OpenAI;
+    /** This app's keys in Redis. */
+    keys(): Promise<string[]>;
+    /** Raw POST to /v1/chat/completions. */
+    post(body: unknown, headers?: Record<string, string>): Promise<Response>;
+    close(): Promise<void>;
+}
+
+/** Starts fake upstream + app; `env` overrides the defaults. Close it in `after`/`afterEach`. */
+export async function startHarness(redisServer: RedisServer, env: Record<string, string> = {}, fakeOpts: FakeOpenAIOptions = {}, existingFake?: FakeOpenAI): Promise<Harness> {
+    const fake = existingFake ?? (await startFakeOpenAI(fakeOpts));
+    const config = loadConfig({
+        UPSTREAM_BASE_URL: fake.baseURL,
+        REDIS_URL: redisServer.url,
+        PORT: "0",
+        HOST: "127.0.0.1",
+        CACHE_KEY_PREFIX: `t${Math.random().toString(36).slice(2, 8)}`,
+        ...env,
+    });
+    const redis = createRedisClient(config);
+    redis.on("error", () => undefined);
+    await redis.connect().catch(() => undefined);
+    const registry = new Registry();
+    const app = createApp({ config, redis, registry, logger: pino({ level: "silent" }) });
+    await new Promise<void>((r) => app.server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    return {
+        app,
+        config,
+        fake,
+        redis,
+        registry,
+        url,
+        baseURL: `${url}/v1`,
+        client(apiKey = "sk-test-tenant-a", opts = {}) {
+            return new OpenAI({ apiKey, baseURL: `${url}/v1`, maxRetries: 0, timeout: 20000, ...opts });
+        },
+        keys() {
+            return redis.keys(`${config.keyPrefix}:*`);
+        },
+        post(body, headers = {}) {
+            return fetch(`${url}/v1/chat/completions`, {
+                method: "POST",
+                headers: { "content-type": "application/json", authorization: "Bearer sk-test-tenant-a", ...headers },
+                body: typeof body === "string" ? body : JSON.stringify(body),
+            });
+        },
+        async close() {
+            await app.close(1000);
+            redis.disconnect();
+            if (!existingFake) await fake.close();
+        },
+    };
+}
+
+/** A deterministic request body (temperature 0) that the proxy caches by default. */
+export function det(content: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { model: "gpt-4o-mini", temperature: 0, messages: [{ role: "user", content }], ...extra };
+}
+
+/** Reads one metric's sample value from the registry (0 when absent). */
+export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+    const m = await registry.getSingleMetric(name)?.get();
+    if (!m) return 0;
+    let total = 0;
+    for (const v of m.values) {
+        const l = v.labels as Record<string, string | number>;
+        if (Object.entries(labels).every(([k, val]) => String(l[k]) === val)) total += v.value;
+    }
+    return total;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until `cond()` is true (polling), failing after `ms`. */
+export async function until(cond: () => boolean | Promise<boolean>, ms = 5000, what = "condition"): Promise<void> {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+        if (await cond()) return;
+        await sleep(10);
+    }
+    throw new Error(`timed out waiting for ${what}`);
+}
