@@ -32,6 +32,8 @@ export interface App {
     store: CacheStore;
     metrics: Metrics;
     limiter: UpstreamLimiter;
+    /** Requests being handled right now. */
+    readonly activeRequests: number;
     /** Stops accepting, waits for in-flight requests up to `graceMs`, then flushes cache writes. Does not close Redis. */
     close(graceMs?: number): Promise<void>;
 }
@@ -333,5 +335,14 @@ export function createApp(deps: AppDeps): App {
         upstream.close();
     }
 
-    return { server, store, metrics, limiter, close };
+    return {
+        server,
+        store,
+        metrics,
+        limiter,
+        get activeRequests() {
+            return inFlightRequests;
+        },
+        close,
+    };
 }
