@@ -1,0 +1,119 @@
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { ESC_SECRET_KEYS, PROJECT } from "../../components/stackConfig";
+
+/** A problem with the project or stack file, reported without a stack trace. */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
+}
+
+/** Config as the engine hands it to a program: `<namespace>:<key>` -> string (objects as JSON), plus which are secret. */
+export interface ResolvedStackConfig {
+    readonly project: string;
+    readonly stack: string;
+    readonly config: Record<string, string>;
+    readonly secretKeys: string[];
+    /** ESC environments the stack imports (`environment:` in the stack file). */
+    readonly environments: string[];
+    /** Keys filled with marked placeholders because their values live in ESC or are encrypted. */
+    readonly placeholders: string[];
+}
+
+/** Marker text of an offline placeholder, so nobody mistakes it for a real value. */
+export function placeholderValue(key: string): string {
+    return `[offline placeholder for ${key}: value comes from ESC or is encrypted]`;
+}
+
+function readYaml(file: string): unknown {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new StackFileError(`Cannot read ${file}: ${(e as Error).message}`);
+    }
+    const doc = YAML.parseDocument(text);
+    if (doc.errors.length > 0) {
+        throw new StackFileError(`${file} is not valid YAML: ${doc.errors[0].message}`);
+    }
+    return doc.toJS();
+}
+
+/** Lists the stacks that have a `Pulumi.<stack>.yaml` in the project directory. */
+export function listStacks(projectDir: string): string[] {
+    return fs.readdirSync(projectDir)
+        .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+function configString(value: unknown): string {
+    return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/**
+ * Resolves a stack's configuration the way the engine would: project defaults from `Pulumi.yaml`, then the stack
+ * file. Values that are encrypted (`secure:`) or that the stack imports from ESC cannot be read offline; those keys get
+ * marked placeholder secrets and are listed in `placeholders`.
+ */
+export function resolveStackConfig(projectDir: string, stack: string): ResolvedStackConfig {
+    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
+        throw new StackFileError(`Invalid stack name ${JSON.stringify(stack)}: use letters, digits, '-', '_' or '.'.`);
+    }
+    const stackFile = ["yaml", "yml"].map((ext) => path.join(projectDir, `Pulumi.${stack}.${ext}`)).find((f) => fs.existsSync(f));
+    if (!stackFile) {
+        const known = listStacks(projectDir);
+        throw new StackFileError(`Unknown stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml in ${projectDir}. Known stacks: ${known.join(", ") || "none"}.`);
+    }
+    const project = readYaml(path.join(projectDir, "Pulumi.yaml")) as { name?: string; config?: Record<string, unknown> } | null;
+    if (!project || typeof project.name !== "string") {
+        throw new StackFileError("Pulumi.yaml has no project `name`.");
+    }
+    const stackDoc = readYaml(stackFile) as { config?: unknown; environment?: unknown } | null ?? {};
+    if (stackDoc.config !== undefined && (typeof stackDoc.config !== "object" || stackDoc.config === null || Array.isArray(stackDoc.config))) {
+        throw new StackFileError(`${path.basename(stackFile)}: \`config\` must be a map of <namespace>:<key> to values.`);
+    }
+    const environments = stackDoc.environment === undefined ? [] : stackDoc.environment;
+    if (!Array.isArray(environments) || environments.some((e) => typeof e !== "string")) {
+        throw new StackFileError(`${path.basename(stackFile)}: \`environment\` must be a list of ESC environment names.`);
+    }
+
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    const placeholders: string[] = [];
+    const qualify = (k: string) => (k.includes(":") ? k : `${project.name}:${k}`);
+
+    for (const [k, decl] of Object.entries(project.config ?? {})) {
+        // A declaration is a map with description/type/default; anything else is a plain project-wide value.
+        const isDecl = typeof decl === "object" && decl !== null && !Array.isArray(decl) &&
+            Object.keys(decl).some((f) => ["description", "type", "default", "secret", "items"].includes(f));
+        const value = isDecl ? (decl as { default?: unknown }).default : (decl as { value?: unknown })?.value ?? decl;
+        if (value !== undefined) {
+            config[qualify(k)] = configString(value);
+        }
+    }
+    for (const [k, value] of Object.entries((stackDoc.config ?? {}) as Record<string, unknown>)) {
+        const full = qualify(k);
+        if (typeof value === "object" && value !== null && "secure" in value) {
+            config[full] = placeholderValue(full);
+            secretKeys.push(full);
+            placeholders.push(full);
+            continue;
+        }
+        config[full] = configString(value);
+    }
+    if (environments.length > 0) {
+        for (const k of ESC_SECRET_KEYS) {
+            const full = `${PROJECT}:${k}`;
+            if (!config[full]) {
+                config[full] = placeholderValue(full);
+                secretKeys.push(full);
+                placeholders.push(full);
+            }
+        }
+    }
+    return { project: project.name, stack, config, secretKeys, environments: environments as string[], placeholders };
+}
