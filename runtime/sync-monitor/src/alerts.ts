@@ -1,0 +1,86 @@
+/**
+ * Alerts to Alertmanager's v2 API. Labels are stable (`alertname`, `secret`, `target`, `drift`, `severity`) so
+ * Alertmanager's grouping and repeat interval provide deduplication and cooldown; alerts that stop firing are sent
+ * once more with `endsAt` = now to resolve them. Without a URL alerts are logged and exposed only.
+ */
+import type { Logger } from "./logger";
+import type { Metrics } from "./metrics";
+import type { Redactor } from "./redact";
+import type { ExposureScanner } from "./exposure";
+import type { Clock } from "./clock";
+
+/** The Alertmanager v2 postable alert shape. */
+export interface Alert {
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    startsAt: string;
+    endsAt: string;
+    generatorURL?: string;
+}
+
+export interface AlerterOptions {
+    /** Alertmanager base URL; alerts are only logged and exposed when absent. */
+    readonly url?: string;
+    readonly logger: Logger;
+    readonly metrics: Metrics;
+    readonly redactor: Redactor;
+    readonly scanner: ExposureScanner;
+    readonly clock: Clock;
+    /** How long a posted alert stays active without a refresh. */
+    readonly ttlMs: number;
+    readonly fetchImpl?: typeof fetch;
+}
+
+const fingerprint = (labels: Record<string, string>): string =>
+    Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(",");
+
+/** Keeps the active alert set and publishes changes. */
+export class Alerter {
+    private active = new Map<string, Alert>();
+
+    constructor(private readonly o: AlerterOptions) {}
+
+    /** The alerts currently firing (already redacted). */
+    current(): Alert[] {
+        return [...this.active.values()];
+    }
+
+    /**
+     * Replaces the firing set with `next` (label sets + annotations), posting firing alerts and resolving the ones
+     * that disappeared. Never throws: a failed post is logged and counted.
+     */
+    async publish(next: { labels: Record<string, string>; annotations: Record<string, string> }[]): Promise<void> {
+        const now = this.o.clock.now();
+        const nowIso = new Date(now).toISOString();
+        const endsAt = new Date(now + this.o.ttlMs).toISOString();
+        const fresh = new Map<string, Alert>();
+        for (const a of next) {
+            const labels = Object.fromEntries(Object.entries(a.labels).map(([k, v]) => [k, this.clean(v, a.labels.alertname)]));
+            const annotations = Object.fromEntries(Object.entries(a.annotations).map(([k, v]) => [k, this.clean(v, a.labels.alertname)]));
+            const fp = fingerprint(labels);
+            fresh.set(fp, { labels, annotations, startsAt: this.active.get(fp)?.startsAt ?? nowIso, endsAt });
+        }
+        const resolved = [...this.active.entries()].filter(([fp]) => !fresh.has(fp)).map(([, a]) => ({ ...a, endsAt: nowIso }));
+        this.active = fresh;
+        const body = [...fresh.values(), ...resolved];
+        for (const a of fresh.values()) {
+            this.o.logger.warn({ alert: a.labels, summary: a.annotations.summary }, "alert firing");
+        }
+        if (!this.o.url || body.length === 0) return;
+        try {
+            const res = await (this.o.fetchImpl ?? fetch)(`${this.o.url.replace(/\/+$/, "")}/api/v2/alerts`, {
+                method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+                signal: AbortSignal.timeout(10_000),
+            });
+            if (!res.ok) throw new Error(`Alertmanager answered HTTP ${res.status}`);
+            this.o.metrics.alertPosts.inc({ outcome: "ok" });
+        } catch (e) {
+            this.o.metrics.alertPosts.inc({ outcome: "error" });
+            this.o.logger.error({ err: this.o.redactor.redact(String((e as Error).message)) }, "posting alerts failed");
+        }
+    }
+
+    private clean(text: string, alertname: string): string {
+        return this.o.scanner.scan(this.o.redactor.redact(text), "alert", alertname);
+    }
+}

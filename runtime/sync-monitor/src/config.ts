@@ -1,0 +1,126 @@
+/**
+ * Service configuration: environment variables (secrets preferably as `*_FILE` paths, e.g. Docker secrets) and the
+ * YAML mapping file named by `SYNC_CONFIG`, with `${VAR}` references expanded before validation.
+ */
+import { readFileSync } from "node:fs";
+import { ConfigError } from "./errors";
+import { parseSyncConfig, SyncConfigError, type SyncConfig } from "./syncConfig";
+
+/** Everything main.ts needs to build the clients. */
+export interface Config {
+    readonly githubApiUrl: string;
+    readonly githubToken: string;
+    readonly pulumiBackendUrl: string;
+    readonly pulumiAccessToken: string;
+    readonly databaseUrl: string;
+    readonly alertmanagerUrl?: string;
+    readonly hmacKey: Buffer;
+    /** Bearer token for approving heals over HTTP; approvals over HTTP are disabled without it. */
+    readonly adminToken?: string;
+    readonly port: number;
+    readonly logLevel: string;
+    readonly sync: SyncConfig;
+    /** Every secret read from the environment, to register with the redaction layer. */
+    readonly secrets: readonly string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+function readSecretFile(env: Env, fileVar: string): string | undefined {
+    const path = env[fileVar];
+    if (!path) return undefined;
+    try {
+        return readFileSync(path, "utf8").replace(/\r?\n$/, "");
+    } catch (e) {
+        throw new ConfigError(`${fileVar}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"}); point it at a readable file.`);
+    }
+}
+
+/** A secret from `NAME_FILE` (preferred) or `NAME`. */
+function secret(env: Env, name: string, required: boolean): string | undefined {
+    const v = readSecretFile(env, `${name}_FILE`) ?? env[name];
+    if (required && (!v || v.trim() === "")) throw new ConfigError(`${name} is not set; set ${name}_FILE to a file holding it (or ${name}).`);
+    return v?.trim() ? v.trim() : undefined;
+}
+
+function url(env: Env, name: string, def?: string): string | undefined {
+    const v = env[name] ?? def;
+    if (v === undefined || v === "") return undefined;
+    try {
+        const u = new URL(v);
+        if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
+    } catch {
+        throw new ConfigError(`${name} must be an http(s) URL (got ${JSON.stringify(v)}).`);
+    }
+    return v.replace(/\/+$/, "");
+}
+
+/** Expands `${VAR}` in the mapping file; an unset variable is an error naming it (no silent empty strings). */
+export function expandVars(text: string, env: Env): string {
+    return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+        const v = env[name];
+        if (v === undefined) throw new ConfigError(`SYNC_CONFIG references \${${name}}, but ${name} is not set; set it or remove the reference.`);
+        return v;
+    });
+}
+
+function databaseUrl(env: Env): string {
+    const fromFile = readSecretFile(env, "DATABASE_URL_FILE");
+    const raw = fromFile?.trim() || env.DATABASE_URL;
+    if (!raw) throw new ConfigError("DATABASE_URL is not set; set it to postgres://user@host:5432/db (password via DATABASE_PASSWORD_FILE) or use DATABASE_URL_FILE.");
+    let u: URL;
+    try {
+        u = new URL(raw);
+    } catch {
+        throw new ConfigError("DATABASE_URL is not a valid URL; expected postgres://user@host:5432/db.");
+    }
+    if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://.");
+    const pw = readSecretFile(env, "DATABASE_PASSWORD_FILE");
+    if (pw) u.password = encodeURIComponent(pw.trim());
+    return u.toString();
+}
+
+/** Loads and validates the whole configuration; throws {@link ConfigError} naming the variable and the fix. */
+export function loadConfig(env: Env = process.env): Config {
+    const configPath = env.SYNC_CONFIG;
+    if (!configPath) throw new ConfigError("SYNC_CONFIG is not set; set it to the path of the sync mapping YAML (see runtime/sync-monitor/README.md).");
+    let text: string;
+    try {
+        text = readFileSync(configPath, "utf8");
+    } catch (e) {
+        throw new ConfigError(`SYNC_CONFIG: cannot read ${configPath} (${(e as NodeJS.ErrnoException).code ?? "error"}).`);
+    }
+    let sync: SyncConfig;
+    try {
+        sync = parseSyncConfig(expandVars(text, env));
+    } catch (e) {
+        if (e instanceof SyncConfigError) throw new ConfigError(e.message);
+        throw e;
+    }
+    const hmacText = readSecretFile(env, "SYNC_HMAC_KEY_FILE");
+    if (!env.SYNC_HMAC_KEY_FILE) throw new ConfigError("SYNC_HMAC_KEY_FILE is not set; point it at a file with at least 32 random bytes (e.g. `openssl rand -hex 32`).");
+    if (!hmacText || hmacText.trim().length < 32) throw new ConfigError("SYNC_HMAC_KEY_FILE must hold at least 32 characters of random key material.");
+    const portText = env.PORT ?? "9091";
+    const port = Number(portText);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be an integer 0-65535 (got ${JSON.stringify(portText)}).`);
+    const githubToken = secret(env, "GITHUB_TOKEN", true)!;
+    const pulumiAccessToken = secret(env, "PULUMI_ACCESS_TOKEN", true)!;
+    const adminToken = secret(env, "SYNC_ADMIN_TOKEN", false);
+    if (adminToken !== undefined && adminToken.length < 16) throw new ConfigError("SYNC_ADMIN_TOKEN must be at least 16 characters.");
+    const dbUrl = databaseUrl(env);
+    const dbPassword = new URL(dbUrl).password;
+    return {
+        githubApiUrl: url(env, "GITHUB_API_URL", "https://api.github.com")!,
+        githubToken,
+        pulumiBackendUrl: url(env, "PULUMI_BACKEND_URL", "https://api.pulumi.com")!,
+        pulumiAccessToken,
+        databaseUrl: dbUrl,
+        alertmanagerUrl: url(env, "ALERTMANAGER_URL"),
+        hmacKey: Buffer.from(hmacText.trim(), "utf8"),
+        adminToken,
+        port,
+        logLevel: env.LOG_LEVEL ?? "info",
+        sync,
+        secrets: [githubToken, pulumiAccessToken, hmacText.trim(), dbUrl, ...(dbPassword ? [decodeURIComponent(dbPassword), dbPassword] : []), ...(adminToken ? [adminToken] : [])],
+    };
+}

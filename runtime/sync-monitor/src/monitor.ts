@@ -1,0 +1,434 @@
+/**
+ * The drift monitor: one check = read ESC, list GitHub, compare with the ledger, heal what policy allows, alert,
+ * record history. `createMonitor(deps)` wires injected clients; nothing here reads the environment or listens.
+ */
+import type { SyncConfig } from "./syncConfig";
+import type { EscClient } from "./escSource";
+import { readEsc, type EscSnapshot } from "./escSource";
+import type { GitHubSecrets, ListedSecret } from "./github";
+import type { Ledger, HealRecord } from "./ledger";
+import type { Alerter } from "./alerts";
+import type { Metrics } from "./metrics";
+import { DRIFT_KINDS } from "./metrics";
+import type { Logger } from "./logger";
+import { scrubError, type Redactor } from "./redact";
+import type { ExposureScanner, ExposureFinding } from "./exposure";
+import type { Clock } from "./clock";
+import { systemClock } from "./clock";
+import { WriteBudget } from "./budget";
+import { computeDrift, secretText, type DriftEntry, type DriftResult } from "./drift";
+import { describePlan, planHeals, type HealAction } from "./heal";
+import { distinctTargets, expectedSecrets, secretKey, type Target } from "./targets";
+
+/** What the monitor needs; every client is created by the caller (main.ts or a test). */
+export interface MonitorDeps {
+    readonly config: SyncConfig;
+    readonly github: GitHubSecrets;
+    readonly esc: EscClient;
+    readonly ledger: Ledger;
+    readonly alerter: Alerter;
+    readonly metrics: Metrics;
+    readonly logger: Logger;
+    readonly redactor: Redactor;
+    readonly scanner: ExposureScanner;
+    /** Key of the value HMACs; only the monitor holds it. */
+    readonly hmacKey: Buffer;
+    readonly clock?: Clock;
+    /** Overrides the budget built from `config.heal` (tests). */
+    readonly budget?: WriteBudget;
+}
+
+/** Outcome of one heal action in a check. */
+export interface HealOutcome {
+    readonly id?: string;
+    readonly action: string;
+    readonly risk: string;
+    readonly kind: string;
+    readonly scope: string;
+    readonly target: string;
+    readonly name: string;
+    readonly outcome: string;
+}
+
+/** The JSON report of one check (names and kinds only). */
+export interface SyncReport {
+    readonly status: "in_sync" | "drift" | "incomplete" | "failed";
+    readonly startedAt: string;
+    readonly finishedAt: string;
+    readonly durationMs: number;
+    readonly escEnvironment: string;
+    readonly escRevision: number | null;
+    readonly expected: number;
+    readonly inSync: number;
+    readonly healthPercent: number | null;
+    readonly consecutiveFailures: number;
+    readonly counts: Record<string, number>;
+    readonly drift: DriftEntry[];
+    readonly incompleteTargets: { target: string; scope: string; reason: string }[];
+    readonly heals: HealOutcome[];
+    readonly plan?: object[];
+    readonly exposures: ExposureFinding[];
+    readonly error?: string;
+}
+
+export interface CheckOptions {
+    /** Execute heals (low-risk when enabled, and approved high-risk ones). */
+    readonly heal?: boolean;
+    /** Compute and return the heal plan without any write. */
+    readonly dryRun?: boolean;
+}
+
+/** The monitor's public surface. */
+export interface Monitor {
+    runCheck(opts?: CheckOptions): Promise<SyncReport>;
+    lastReport(): SyncReport | undefined;
+    heals(): Promise<HealRecord[]>;
+    approve(id: string): Promise<HealRecord>;
+    alerts(): ReturnType<Alerter["current"]>;
+    /** Runs checks every `checkIntervalSeconds` (with heals) until {@link stop}. */
+    start(): void;
+    stop(): Promise<void>;
+}
+
+/** Thrown by {@link Monitor.approve} for unknown or non-pending heals. */
+export class ApprovalError extends Error {
+    constructor(readonly statusCode: 404 | 409, message: string) {
+        super(message);
+        this.name = "ApprovalError";
+    }
+}
+
+async function mapLimit<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
+    let i = 0;
+    const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+        while (i < items.length) await fn(items[i++]);
+    });
+    await Promise.all(workers);
+}
+
+/** Creates the monitor. */
+export function createMonitor(deps: MonitorDeps): Monitor {
+    const { config, github, ledger, alerter, metrics, logger, redactor, scanner } = deps;
+    const clock = deps.clock ?? systemClock;
+    const budget = deps.budget ?? new WriteBudget({
+        perMinute: config.heal.writesPerMinute, perHour: config.heal.writesPerHour, minIntervalMs: config.heal.minWriteIntervalMs,
+    }, clock);
+    const expected = expectedSecrets(config);
+    const targets = distinctTargets(expected);
+    const ownedPattern = config.nameRules.ownedPattern ? new RegExp(config.nameRules.ownedPattern) : undefined;
+    let last: SyncReport | undefined;
+    let consecutiveFailures = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let running: Promise<unknown> | undefined;
+    let stopped = false;
+
+    const registerSecrets = (snap: EscSnapshot) => {
+        for (const v of snap.values.values()) {
+            if (v.secret) redactor.register(secretText(v.value));
+        }
+        // Plain (non-secret) ESC values that look like credentials are leaks in the source of truth.
+        for (const [path, v] of snap.values) {
+            if (!v.secret && v.value !== undefined && v.value !== null) scanner.scan(secretText(v.value), "esc", path);
+        }
+    };
+
+    async function readGitHub(): Promise<{ listings: Map<string, ListedSecret[] | { error: string }>; visible: Map<string, Set<string>>; shadowErrors: { target: string; scope: string; reason: string }[] }> {
+        const listings = new Map<string, ListedSecret[] | { error: string }>();
+        await mapLimit(targets, config.github.readConcurrency, async (t) => {
+            try {
+                listings.set(`${t.scope}|${t.id}`, await github.listSecrets(t));
+            } catch (e) {
+                const err = scrubError(e, redactor, `listing ${t.scope} ${t.id}`);
+                listings.set(`${t.scope}|${t.id}`, { error: err.message });
+                logger.warn({ target: t.id, scope: t.scope, err: err.message }, "GitHub read incomplete");
+            }
+        });
+        const visible = new Map<string, Set<string>>();
+        const shadowErrors: { target: string; scope: string; reason: string }[] = [];
+        if (config.github.shadowing) {
+            // Per repository: names in its repo/environment stores. Only repos whose names collide with a listed org
+            // secret need the per-repo visibility call; without an org listing every repo is asked.
+            const repoNames = new Map<string, Set<string>>();
+            for (const t of targets) {
+                if (t.scope === "org") continue;
+                const l = listings.get(`${t.scope}|${t.id}`);
+                const key = `${t.owner}/${t.repo}`;
+                const set = repoNames.get(key) ?? new Set<string>();
+                if (Array.isArray(l)) for (const s of l) set.add(s.name);
+                repoNames.set(key, set);
+            }
+            const repos = [...repoNames.keys()].filter((r) => {
+                const owner = r.split("/")[0];
+                const org = listings.get(`org|${owner}`);
+                if (!Array.isArray(org)) return repoNames.get(r)!.size > 0;
+                const orgNames = new Set(org.map((s) => s.name));
+                return [...repoNames.get(r)!].some((n) => orgNames.has(n));
+            });
+            await mapLimit(repos, config.github.readConcurrency, async (r) => {
+                const [owner, repo] = r.split("/");
+                try {
+                    visible.set(r, new Set((await github.listRepoOrgSecrets(owner, repo)).map((s) => s.name)));
+                } catch (e) {
+                    const err = scrubError(e, redactor, `listing org secrets visible to ${r}`);
+                    shadowErrors.push({ target: r, scope: "repo-org-visibility", reason: err.message });
+                }
+            });
+        }
+        return { listings, visible, shadowErrors };
+    }
+
+    async function executeHeals(plan: HealAction[], drift: DriftResult, snap: EscSnapshot, dryRun: boolean, execute: boolean): Promise<HealOutcome[]> {
+        const now = () => new Date(clock.now());
+        const outcomes: HealOutcome[] = [];
+        const base = (a: HealAction) => ({ action: a.action, risk: a.risk, kind: a.kind, scope: a.target.scope, target: a.target.id, name: a.name });
+        if (dryRun) return outcomes;
+        const planned = new Set(plan.map((a) => `${a.action}|${secretKey(a.target, a.name)}`));
+        // Open heals whose drift has gone are closed, so an old approval can never fire later.
+        for (const h of await ledger.heals()) {
+            if ((h.status === "pending" || h.status === "approved") && !planned.has(`${h.action}|${h.scope}|${h.target}|${h.name}`)
+                && !drift.incompleteTargets.some((t) => t.target === h.target && t.scope === h.scope)) {
+                await ledger.finishHeal(h.id, "skipped", "drift no longer present", now());
+            }
+        }
+        const runnable: { a: HealAction; rec: HealRecord }[] = [];
+        for (const a of plan) {
+            if (!config.heal.enabled) {
+                outcomes.push({ ...base(a), outcome: "not run (heal.enabled is false)" });
+                continue;
+            }
+            if (a.risk === "low" && !execute) {
+                outcomes.push({ ...base(a), outcome: "runs automatically in --monitor mode" });
+                continue;
+            }
+            const rec = await ledger.proposeHeal({ action: a.action, risk: a.risk, kind: a.kind, scope: a.target.scope, target: a.target.id, name: a.name, reason: a.reason },
+                a.risk === "low" ? "approved" : "pending", now());
+            if (rec.status === "pending") {
+                outcomes.push({ ...base(a), id: rec.id, outcome: "awaiting approval" });
+                continue;
+            }
+            if (!execute) {
+                outcomes.push({ ...base(a), id: rec.id, outcome: "approved; runs at the next healing check" });
+                continue;
+            }
+            const state = await ledger.healState(a.target.scope, a.target.id, a.name);
+            if (state && state.failures >= config.heal.maxAttempts) {
+                await ledger.finishHeal(rec.id, "failed", `gave up after ${state.failures} failed attempts`, now());
+                metrics.heals.inc({ outcome: "gave_up", risk: a.risk });
+                outcomes.push({ ...base(a), id: rec.id, outcome: "gave up (heal.maxAttempts reached)" });
+                continue;
+            }
+            if (state && clock.now() - state.lastAttemptAt.getTime() < config.heal.cooldownMinutes * 60_000) {
+                metrics.heals.inc({ outcome: "cooldown", risk: a.risk });
+                outcomes.push({ ...base(a), id: rec.id, outcome: "deferred (cooldown after a failed attempt)" });
+                continue;
+            }
+            runnable.push({ a, rec });
+        }
+        // Writes grouped per target so one re-list confirms all of a target's writes.
+        const byTarget = new Map<string, { a: HealAction; rec: HealRecord }[]>();
+        for (const r of runnable) {
+            const k = `${r.a.target.scope}|${r.a.target.id}`;
+            byTarget.set(k, [...(byTarget.get(k) ?? []), r]);
+        }
+        const ledgerNow = await ledger.entries();
+        for (const group of byTarget.values()) {
+            const target: Target = group[0].a.target;
+            const written: { a: HealAction; rec: HealRecord; status: number; before?: string }[] = [];
+            for (const { a, rec } of group) {
+                const denial = await budget.acquire();
+                if (denial) {
+                    metrics.heals.inc({ outcome: "deferred", risk: a.risk });
+                    outcomes.push({ ...base(a), id: rec.id, outcome: `deferred (${denial})` });
+                    continue;
+                }
+                const listing = drift.states.find((s) => s.expected.target.id === target.id && s.expected.target.scope === target.scope && s.expected.name === a.name)?.listed;
+                try {
+                    if (a.action === "delete") {
+                        // Ownership is re-checked at execution time: never delete a secret the ledger does not own.
+                        if (!ledgerNow.has(secretKey(target, a.name))) {
+                            await ledger.finishHeal(rec.id, "skipped", "refused: the ledger does not own this secret", now());
+                            outcomes.push({ ...base(a), id: rec.id, outcome: "refused (not owned)" });
+                            continue;
+                        }
+                        await github.deleteSecret(target, a.name);
+                        await ledger.forget(target.scope, target.id, a.name);
+                        await ledger.finishHeal(rec.id, "done", "deleted", now());
+                        metrics.heals.inc({ outcome: "done", risk: a.risk });
+                        outcomes.push({ ...base(a), id: rec.id, outcome: "deleted" });
+                        continue;
+                    }
+                    let selected: number[] | undefined;
+                    if (a.visibility === "selected" && a.selectedRepositories) {
+                        selected = [];
+                        for (const r of a.selectedRepositories) selected.push(await github.repoId(target.owner, r));
+                    }
+                    const status = await github.putSecret(target, a.name, a.value!, target.scope === "org" ? { visibility: a.visibility ?? "private", selectedRepositoryIds: selected } : undefined);
+                    written.push({ a, rec, status, before: listing?.updatedAt });
+                } catch (e) {
+                    const err = scrubError(e, redactor, `heal ${a.action} ${target.id} ${a.name}`);
+                    if (err.status === 403 || err.status === 429) budget.backOff((e as { response?: { headers?: Record<string, unknown> } }).response?.headers);
+                    await ledger.noteAttempt(target.scope, target.id, a.name, false, now());
+                    await ledger.finishHeal(rec.id, "failed", err.message, now());
+                    metrics.heals.inc({ outcome: "failed", risk: a.risk });
+                    logger.error({ target: target.id, name: a.name, err: err.message }, "heal failed");
+                    outcomes.push({ ...base(a), id: rec.id, outcome: `failed: ${err.message}` });
+                }
+            }
+            if (written.length === 0) continue;
+            // Confirm: re-list and require `updated_at` to have advanced before the ledger trusts the write.
+            let after: ListedSecret[] = [];
+            try {
+                after = await github.listSecrets(target);
+            } catch (e) {
+                logger.warn({ target: target.id, err: scrubError(e, redactor).message }, "re-list after heal failed");
+            }
+            for (const w of written) {
+                const seen = after.find((s) => s.name === w.a.name);
+                const advanced = seen && (!w.before || Date.parse(seen.updatedAt) > Date.parse(w.before));
+                if (!seen || !advanced) {
+                    await ledger.noteAttempt(target.scope, target.id, w.a.name, false, now());
+                    await ledger.finishHeal(w.rec.id, "failed", "GitHub's updated_at did not advance after the write", now());
+                    metrics.heals.inc({ outcome: "unconfirmed", risk: w.a.risk });
+                    outcomes.push({ ...base(w.a), id: w.rec.id, outcome: "unconfirmed (updated_at did not advance)" });
+                    continue;
+                }
+                await ledger.record({
+                    scope: target.scope, target: target.id, name: w.a.name, escEnv: config.esc.environment, escRevision: snap.revision,
+                    valueHmac: w.a.hmac!, pushedAt: now(), ghUpdatedAt: new Date(seen.updatedAt), ghStatus: w.status,
+                });
+                await ledger.noteAttempt(target.scope, target.id, w.a.name, true, now());
+                await ledger.finishHeal(w.rec.id, "done", `pushed (HTTP ${w.status})`, now());
+                metrics.heals.inc({ outcome: "done", risk: w.a.risk });
+                logger.info({ target: target.id, name: w.a.name, status: w.status, kind: w.a.kind }, "healed");
+                outcomes.push({ ...base(w.a), id: w.rec.id, outcome: `pushed (HTTP ${w.status})` });
+            }
+        }
+        return outcomes;
+    }
+
+    function buildAlerts(report: SyncReport): { labels: Record<string, string>; annotations: Record<string, string> }[] {
+        const out: { labels: Record<string, string>; annotations: Record<string, string> }[] = [];
+        for (const d of report.drift) {
+            out.push({
+                labels: { alertname: "SecretSyncDrift", secret: d.name, target: `${d.scope}:${d.target}`, drift: d.kind, severity: d.kind === "tampered" ? "critical" : "warning" },
+                annotations: { summary: `GitHub secret ${d.name} in ${d.scope} ${d.target} is ${d.kind}`, description: d.detail ?? "" },
+            });
+        }
+        if (report.healthPercent !== null && report.healthPercent < config.thresholds.healthPercent) {
+            out.push({
+                labels: { alertname: "SecretSyncHealthLow", secret: "*", target: config.esc.environment, drift: "health", severity: "warning" },
+                annotations: { summary: `Sync health ${report.healthPercent.toFixed(1)}% is below ${config.thresholds.healthPercent}%` },
+            });
+        }
+        if (consecutiveFailures >= config.thresholds.failedChecksCritical) {
+            out.push({
+                labels: { alertname: "SecretSyncCheckFailing", secret: "*", target: config.esc.environment, drift: "check", severity: "critical" },
+                annotations: { summary: `${consecutiveFailures} consecutive checks could not complete`, description: report.error ?? report.incompleteTargets.map((t) => t.reason).join("; ") },
+            });
+        }
+        for (const f of scanner.findings()) {
+            out.push({
+                labels: { alertname: "SecretExposure", secret: "-", target: `${f.source}:${f.location}`, drift: "exposure", severity: "critical", rule: f.rule },
+                annotations: { summary: `A credential matching rule ${f.rule} was found in ${f.source} (${f.location}); rotate it` },
+            });
+        }
+        return out;
+    }
+
+    async function runCheck(opts: CheckOptions = {}): Promise<SyncReport> {
+        const started = clock.now();
+        const endTimer = metrics.checkDuration.startTimer();
+        let snap: EscSnapshot | undefined;
+        let report: SyncReport;
+        try {
+            try {
+                snap = await readEsc(deps.esc, config.esc.org, config.esc.project, config.esc.env, metrics);
+            } catch (e) {
+                throw scrubError(e, redactor, `reading ESC environment ${config.esc.environment}`);
+            }
+            registerSecrets(snap);
+            const [ledgerEntries, gh] = await Promise.all([ledger.entries(), readGitHub()]);
+            const drift = computeDrift({
+                expected, esc: snap, listings: gh.listings, visibleOrgSecrets: gh.visible, ledger: ledgerEntries, targets,
+                hmacKey: deps.hmacKey, ownedPattern, clockSkewSeconds: config.thresholds.clockSkewSeconds,
+            });
+            const incompleteTargets = [...drift.incompleteTargets, ...gh.shadowErrors];
+            const plan = planHeals(drift, config);
+            const heals = await executeHeals(plan, drift, snap, opts.dryRun === true, opts.heal === true);
+            const counts = Object.fromEntries(DRIFT_KINDS.map((k) => [k, drift.entries.filter((d) => d.kind === k).length]));
+            const status = incompleteTargets.length > 0 ? "incomplete" : drift.entries.length > 0 ? "drift" : "in_sync";
+            consecutiveFailures = status === "incomplete" ? consecutiveFailures + 1 : 0;
+            report = {
+                status, startedAt: new Date(started).toISOString(), finishedAt: new Date(clock.now()).toISOString(),
+                durationMs: clock.now() - started, escEnvironment: config.esc.environment, escRevision: snap.revision,
+                expected: drift.expected, inSync: drift.inSync,
+                healthPercent: drift.expected > 0 ? Math.round((drift.inSync / drift.expected) * 10000) / 100 : null,
+                consecutiveFailures, counts, drift: drift.entries, incompleteTargets, heals,
+                ...(opts.dryRun ? { plan: describePlan(plan, config.heal.enabled) } : {}),
+                exposures: scanner.findings(),
+            };
+        } catch (e) {
+            consecutiveFailures++;
+            const msg = redactor.redact((e as Error).message);
+            logger.error({ err: msg }, "check failed");
+            report = {
+                status: "failed", startedAt: new Date(started).toISOString(), finishedAt: new Date(clock.now()).toISOString(),
+                durationMs: clock.now() - started, escEnvironment: config.esc.environment, escRevision: snap?.revision ?? null,
+                expected: 0, inSync: 0, healthPercent: null, consecutiveFailures, counts: {}, drift: [], incompleteTargets: [],
+                heals: [], exposures: scanner.findings(), error: msg,
+            };
+        }
+        endTimer({ status: report.status });
+        metrics.consecutiveFailures.set(consecutiveFailures);
+        if (report.status === "in_sync" || report.status === "drift") {
+            metrics.lastSuccess.set(Math.floor(clock.now() / 1000));
+            for (const k of DRIFT_KINDS) metrics.drift.set({ kind: k }, report.counts[k] ?? 0);
+            if (report.healthPercent !== null) metrics.healthPercent.set(report.healthPercent);
+        }
+        // Alerts first: their texts are scanned too, so findings from them reach this report's metrics.
+        await alerter.publish(buildAlerts(report));
+        metrics.exposures.set(scanner.findings().length);
+        report = redactor.redactDeep({ ...report, exposures: scanner.findings() });
+        if (!opts.dryRun) {
+            try {
+                await ledger.recordCheck(new Date(started), new Date(clock.now()), report.status, report.healthPercent, report);
+                await ledger.pruneChecks(new Date(clock.now()), config.history.retentionDays);
+            } catch (e) {
+                logger.error({ err: scrubError(e, redactor).message }, "recording check history failed");
+            }
+        }
+        logger.info({ status: report.status, health: report.healthPercent, counts: report.counts, revision: report.escRevision, durationMs: report.durationMs }, "check finished");
+        last = report;
+        return report;
+    }
+
+    return {
+        runCheck,
+        lastReport: () => last,
+        heals: () => ledger.heals(),
+        alerts: () => alerter.current(),
+        async approve(id: string) {
+            if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ApprovalError(404, `No heal with id ${JSON.stringify(id.slice(0, 64))}.`);
+            const h = await ledger.heal(id);
+            if (!h) throw new ApprovalError(404, `No heal with id ${id}.`);
+            if (!(await ledger.approve(id, new Date(clock.now())))) throw new ApprovalError(409, `Heal ${id} is ${h.status}, not pending.`);
+            logger.info({ heal: id, target: h.target, name: h.name, action: h.action }, "heal approved");
+            return (await ledger.heal(id))!;
+        },
+        start() {
+            stopped = false;
+            const loop = async () => {
+                if (stopped) return;
+                running = runCheck({ heal: true }).catch((e) => logger.error({ err: redactor.redact(String(e)) }, "check crashed"));
+                await running;
+                if (!stopped) timer = setTimeout(loop, config.checkIntervalSeconds * 1000);
+            };
+            void loop();
+        },
+        async stop() {
+            stopped = true;
+            if (timer) clearTimeout(timer);
+            await running;
+        },
+    };
+}
