@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import OpenAI from "openai";
 import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, startHarness, type Harness } from "./harness";
+import { det, startHarness, type Harness, jsonOf } from "./harness";
 
 describe("chat-cache bad input", function () {
     let redis: RedisServer;
@@ -35,7 +35,7 @@ describe("chat-cache bad input", function () {
         it(`answers 400 in OpenAI's error shape for ${name}`, async () => {
             const res = await h.post(body);
             expect(res.status).to.equal(400);
-            const json = await res.json();
+            const json = await jsonOf(res);
             expect(json.error).to.include({ type: "invalid_request_error", param });
             expect(json.error.message).to.be.a("string").and.not.equal("");
             expect(res.headers.get("x-request-id")).to.be.a("string");
@@ -59,13 +59,13 @@ describe("chat-cache bad input", function () {
         const big = det("x".repeat(5000));
         const res = await h.post(big);
         expect(res.status).to.equal(413);
-        expect((await res.json()).error.code).to.equal("request_too_large");
+        expect((await jsonOf(res)).error.code).to.equal("request_too_large");
     });
 
     it("answers 404 for unknown paths and 405 for the wrong method", async () => {
         const nf = await fetch(`${h.url}/v1/embeddings`, { method: "POST", body: "{}" });
         expect(nf.status).to.equal(404);
-        expect((await nf.json()).error.type).to.equal("invalid_request_error");
+        expect((await jsonOf(nf)).error.type).to.equal("invalid_request_error");
         const wm = await fetch(`${h.url}/v1/chat/completions`);
         expect(wm.status).to.equal(405);
     });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, startHarness, type Harness } from "./harness";
+import { det, startHarness, type Harness, jsonOf } from "./harness";
 
 describe("chat-cache cacheability and controls", function () {
     let redis: RedisServer;
@@ -62,11 +62,11 @@ describe("chat-cache cacheability and controls", function () {
         await h.app.store.flush();
         const refresh = await h.post(det("nc", { cache: { "no-cache": true } }));
         expect(refresh.headers.get("x-cache-status")).to.equal("BYPASS");
-        expect((await refresh.json()).choices[0].message.content).to.equal("Answer #2");
+        expect((await jsonOf(refresh)).choices[0].message.content).to.equal("Answer #2");
         await h.app.store.flush();
         const after = await h.post(det("nc"));
         expect(after.headers.get("x-cache-status")).to.equal("HIT");
-        expect((await after.json()).choices[0].message.content).to.equal("Answer #2");
+        expect((await jsonOf(after)).choices[0].message.content).to.equal("Answer #2");
 
         expect(await twice(det("ns", { cache: { "no-store": true } }))).to.deep.equal(["BYPASS", "BYPASS"]);
         expect(await twice(det("hdr"), { "cache-control": "no-store" })).to.deep.equal(["BYPASS", "BYPASS"]);
@@ -146,7 +146,7 @@ describe("chat-cache cacheability and controls", function () {
         expect(res.status).to.equal(200);
         expect(res.headers.get("x-cache-status")).to.equal("STALE");
         expect(Number(res.headers.get("age"))).to.be.at.least(300);
-        expect((await res.json()).choices[0].message.content).to.equal("Answer #1");
+        expect((await jsonOf(res)).choices[0].message.content).to.equal("Answer #1");
         h.fake.behave = () => ({ kind: "error", status: 400 });
         const client = await h.post(det("stale"));
         expect(client.status).to.equal(400);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import http from "node:http";
 import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, metricValue, startHarness, until, type Harness } from "./harness";
+import { det, detParams, detStream, metricValue, startHarness, until, type Harness, jsonOf } from "./harness";
 
 describe("chat-cache coalescing", function () {
     let redis: RedisServer;
@@ -23,7 +23,7 @@ describe("chat-cache coalescing", function () {
     it("makes exactly one upstream call for 50 concurrent identical misses", async () => {
         h.fake.behave = () => ({ kind: "ok", delayMs: 150 });
         const client = h.client();
-        const results = await Promise.all(Array.from({ length: 50 }, () => client.chat.completions.create(det("hot prompt") as never).withResponse()));
+        const results = await Promise.all(Array.from({ length: 50 }, () => client.chat.completions.create(detParams("hot prompt")).withResponse()));
         expect(h.fake.calls).to.equal(1);
         const statuses = results.map((r) => r.response.headers.get("x-cache-status"));
         expect(statuses.filter((s) => s === "MISS")).to.have.length(1);
@@ -37,12 +37,12 @@ describe("chat-cache coalescing", function () {
         const gate = new Promise<void>((r) => (open = r));
         h.fake.behave = () => ({ kind: "ok", content: "shared streamed answer", gate, pieces: 4 });
         const client = h.client();
-        const leader = await client.chat.completions.create({ ...(det("co-stream") as never), stream: true });
+        const leader = await client.chat.completions.create(detStream("co-stream"));
         const it = leader[Symbol.asyncIterator]();
         await it.next();
         await it.next(); // leader has seen content; the upstream is paused behind the gate
-        const followerStream = client.chat.completions.create({ ...(det("co-stream") as never), stream: true }).withResponse();
-        const followerJson = client.chat.completions.create(det("co-stream") as never).withResponse();
+        const followerStream = client.chat.completions.create(detStream("co-stream")).withResponse();
+        const followerJson = client.chat.completions.create(detParams("co-stream")).withResponse();
         const fs = await followerStream;
         expect(fs.response.headers.get("x-cache-status")).to.equal("COALESCED");
         await until(() => h.app.activeRequests === 3, 2000, "both followers attached");
@@ -71,7 +71,7 @@ describe("chat-cache coalescing", function () {
         const res = await follower;
         expect(res.status).to.equal(200);
         expect(res.headers.get("x-cache-status")).to.equal("COALESCED");
-        expect((await res.json()).choices[0].message.content).to.equal("Answer #1");
+        expect((await jsonOf(res)).choices[0].message.content).to.equal("Answer #1");
         expect(h.fake.calls).to.equal(1);
         await h.app.store.flush();
         expect(await h.keys()).to.have.length(1);

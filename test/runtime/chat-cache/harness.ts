@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { Redis } from "ioredis";
 import OpenAI from "openai";
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import pino from "pino";
 import { Registry } from "prom-client";
 import { createApp, type App } from "../../../runtime/chat-cache/src/app";
@@ -74,8 +75,9 @@ export async function startHarness(redisServer: RedisServer, env: Record<string,
     };
 }
 
-/** A deterministic request body (temperature 0) that the proxy caches by default. */
-export function det(content: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+/** A deterministic request body (temperature 0) that the proxy caches by default; typed loosely to suit both callers. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function det(content: string, extra: Record<string, unknown> = {}): any {
     return { model: "gpt-4o-mini", temperature: 0, messages: [{ role: "user", content }], ...extra };
 }
 
@@ -89,6 +91,22 @@ export async function metricValue(registry: Registry, name: string, labels: Reco
         if (Object.entries(labels).every(([k, val]) => String(l[k]) === val)) total += v.value;
     }
     return total;
+}
+
+/** `det` typed for the official client, non-streaming. */
+export function detParams(content: string, extra: Partial<ChatCompletionCreateParamsNonStreaming> = {}): ChatCompletionCreateParamsNonStreaming {
+    return det(content, extra);
+}
+
+/** `det` typed for the official client, streaming. */
+export function detStream(content: string, extra: Partial<ChatCompletionCreateParamsNonStreaming> | Record<string, unknown> = {}): ChatCompletionCreateParamsStreaming {
+    return { ...det(content, extra), stream: true };
+}
+
+/** Parses a fetch response body as loosely typed JSON. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function jsonOf(res: Response): Promise<any> {
+    return res.json();
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import OpenAI from "openai";
 import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, metricValue, startHarness, until, type Harness } from "./harness";
+import { det, detParams, metricValue, startHarness, until, type Harness, jsonOf } from "./harness";
 
 describe("chat-cache upstream protection", function () {
     let redis: RedisServer;
@@ -40,7 +40,7 @@ describe("chat-cache upstream protection", function () {
         const rejected = await h.post(det("rejected"));
         expect(rejected.status).to.equal(429);
         expect(rejected.headers.get("retry-after")).to.equal("1");
-        expect((await rejected.json()).error).to.include({ type: "rate_limit_error", code: "upstream_queue_full" });
+        expect((await jsonOf(rejected)).error).to.include({ type: "rate_limit_error", code: "upstream_queue_full" });
         expect(await metricValue(h.registry, "upstream_rejections_total", { reason: "queue_full" })).to.equal(1);
         const hit = await h.post(det("cached before the storm"));
         expect(hit.headers.get("x-cache-status")).to.equal("HIT");
@@ -53,7 +53,7 @@ describe("chat-cache upstream protection", function () {
         h.fake.behave = () => ({ kind: "hang" });
         let caught: unknown;
         try {
-            await h.client().chat.completions.create(det("hang") as never);
+            await h.client().chat.completions.create(detParams("hang"));
         } catch (err) {
             caught = err;
         }
@@ -79,11 +79,11 @@ describe("chat-cache upstream protection", function () {
         expect(res.headers.get("x-ratelimit-remaining-requests")).to.equal("0");
         expect(res.headers.get("x-ratelimit-reset-requests")).to.equal("7s");
         expect(res.headers.get("set-cookie")).to.equal(null);
-        expect(await res.json()).to.deep.equal({ error: { message: "slow down", type: "rate_limit_error", param: null, code: "rate_limit_exceeded" } });
+        expect(await jsonOf(res)).to.deep.equal({ error: { message: "slow down", type: "rate_limit_error", param: null, code: "rate_limit_exceeded" } });
         h.fake.behave = () => ({ kind: "error", status: 401, body: { error: { message: "bad key", type: "authentication_error", param: null, code: "invalid_api_key" } } });
         let caught: unknown;
         try {
-            await h.client().chat.completions.create(det("auth") as never);
+            await h.client().chat.completions.create(detParams("auth"));
         } catch (err) {
             caught = err;
         }
@@ -94,7 +94,7 @@ describe("chat-cache upstream protection", function () {
         h = await startHarness(redis, { UPSTREAM_BASE_URL: "http://127.0.0.1:9/v1" });
         const res = await h.post(det("nobody home"));
         expect(res.status).to.equal(502);
-        expect((await res.json()).error.code).to.equal("upstream_unreachable");
+        expect((await jsonOf(res)).error.code).to.equal("upstream_unreachable");
     });
 
     it("uses UPSTREAM_API_KEY instead of the client's key when set", async () => {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, metricValue, startHarness, until, type Harness } from "./harness";
+import { det, detParams, metricValue, startHarness, until, type Harness, jsonOf } from "./harness";
 
 describe("chat-cache proxy", function () {
     let redis: RedisServer;
@@ -46,7 +46,7 @@ describe("chat-cache proxy", function () {
             try {
                 const res = await other.post(det("shared across replicas"));
                 expect(res.headers.get("x-cache-status")).to.equal("HIT");
-                expect((await res.json()).choices[0].message.content).to.equal("Answer #1");
+                expect((await jsonOf(res)).choices[0].message.content).to.equal("Answer #1");
                 expect(await metricValue(other.registry, "cache_lookup_duration_seconds", {})).to.be.greaterThan(0);
             } finally {
                 await other.close();
@@ -55,12 +55,12 @@ describe("chat-cache proxy", function () {
         });
 
         it("never shares an entry between two tenants (API keys)", async () => {
-            const a = await h.client("sk-tenant-a").chat.completions.create(det("same prompt") as never).withResponse();
-            const b = await h.client("sk-tenant-b").chat.completions.create(det("same prompt") as never).withResponse();
+            const a = await h.client("sk-tenant-a").chat.completions.create(detParams("same prompt")).withResponse();
+            const b = await h.client("sk-tenant-b").chat.completions.create(detParams("same prompt")).withResponse();
             expect(a.response.headers.get("x-cache-status")).to.equal("MISS");
             expect(b.response.headers.get("x-cache-status")).to.equal("MISS");
             expect(h.fake.calls).to.equal(2);
-            const a2 = await h.client("sk-tenant-a").chat.completions.create(det("same prompt") as never).withResponse();
+            const a2 = await h.client("sk-tenant-a").chat.completions.create(detParams("same prompt")).withResponse();
             expect(a2.response.headers.get("x-cache-status")).to.equal("HIT");
             expect((a2.data as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).to.equal("Answer #1");
         });
@@ -118,7 +118,7 @@ describe("chat-cache proxy", function () {
             await until(async () => h.redis.status === "ready", 3000, "redis ready");
             const res = await fetch(`${h.url}/readyz`);
             expect(res.status).to.equal(200);
-            const body = await res.json();
+            const body = await jsonOf(res);
             expect(body.upstream.up).to.equal(true);
             expect(body.redis.status).to.equal("ready");
             expect(body.redis.circuit).to.equal("closed");
@@ -129,7 +129,7 @@ describe("chat-cache proxy", function () {
             try {
                 const res = await fetch(`${lone.url}/readyz`);
                 expect(res.status).to.equal(503);
-                expect((await res.json()).upstream.up).to.equal(false);
+                expect((await jsonOf(res)).upstream.up).to.equal(false);
             } finally {
                 await lone.close();
             }

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { APIError } from "openai";
 import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, startHarness, until, type Harness } from "./harness";
+import { det, detParams, detStream, startHarness, until, type Harness } from "./harness";
 
 /** Reads an SSE response into its data payloads. */
 async function sseData(res: Response): Promise<string[]> {
@@ -33,7 +33,7 @@ describe("chat-cache streaming", function () {
         let open!: () => void;
         const gate = new Promise<void>((r) => (open = r));
         h.fake.behave = () => ({ kind: "ok", content: "streamed answer", gate });
-        const stream = await h.client().chat.completions.create({ ...(det("stream me") as never), stream: true });
+        const stream = await h.client().chat.completions.create(detStream("stream me"));
         const it = stream[Symbol.asyncIterator]();
         const first = await it.next();
         const second = await it.next();
@@ -48,7 +48,7 @@ describe("chat-cache streaming", function () {
 
     it("replays a stream hit as proper SSE that the official client parses, with usage when asked", async () => {
         const content = async () => {
-            const s = await h.client().chat.completions.create({ ...(det("replay") as never), stream: true, stream_options: { include_usage: true } }).withResponse();
+            const s = await h.client().chat.completions.create(detStream("replay", { stream_options: { include_usage: true } })).withResponse();
             let text = "";
             let usage: unknown = null;
             const ids = new Set<string>();
@@ -80,20 +80,20 @@ describe("chat-cache streaming", function () {
     });
 
     it("serves a stream request from a non-stream entry and a non-stream request from a stream entry", async () => {
-        const plain = await h.client().chat.completions.create(det("json first") as never);
+        const plain = await h.client().chat.completions.create(detParams("json first"));
         await until(async () => (await h.keys()).length === 1, 2000, "redis write");
-        const s = await h.client().chat.completions.create({ ...(det("json first") as never), stream: true }).withResponse();
+        const s = await h.client().chat.completions.create(detStream("json first")).withResponse();
         expect(s.response.headers.get("x-cache-status")).to.equal("HIT");
         expect(s.response.headers.get("content-type")).to.include("text/event-stream");
         let text = "";
         for await (const c of s.data) text += c.choices[0]?.delta?.content ?? "";
         expect(text).to.equal((plain as { choices: Array<{ message: { content: string } }> }).choices[0].message.content);
 
-        const streamed = await h.client().chat.completions.create({ ...(det("stream first") as never), stream: true });
+        const streamed = await h.client().chat.completions.create(detStream("stream first"));
         let streamedText = "";
         for await (const c of streamed) streamedText += c.choices[0]?.delta?.content ?? "";
         await until(async () => (await h.keys()).length === 2, 2000, "redis write");
-        const json = await h.client().chat.completions.create(det("stream first") as never).withResponse();
+        const json = await h.client().chat.completions.create(detParams("stream first")).withResponse();
         expect(json.response.headers.get("x-cache-status")).to.equal("HIT");
         expect(json.data.choices[0].message.content).to.equal(streamedText);
         expect(json.data.object).to.equal("chat.completion");
@@ -102,15 +102,15 @@ describe("chat-cache streaming", function () {
 
     it("assembles streamed tool calls and replays them", async () => {
         h.fake.behave = () => ({ kind: "ok", toolCalls: [{ id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }] });
-        const body = det("weather?", { tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }] });
-        const s1 = await h.client().chat.completions.create({ ...(body as never), stream: true });
+        const body = detParams("weather?", { tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }] });
+        const s1 = await h.client().chat.completions.create({ ...body, stream: true });
         for await (const _ of s1) void _;
         await until(async () => (await h.keys()).length === 1, 2000, "redis write");
-        const hit = await h.client().chat.completions.create(body as never).withResponse();
+        const hit = await h.client().chat.completions.create(body).withResponse();
         expect(hit.response.headers.get("x-cache-status")).to.equal("HIT");
         expect(hit.data.choices[0].finish_reason).to.equal("tool_calls");
         expect(hit.data.choices[0].message.tool_calls).to.deep.equal([{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }]);
-        const replay = await h.client().chat.completions.create({ ...(body as never), stream: true });
+        const replay = await h.client().chat.completions.create({ ...body, stream: true });
         let args = "";
         for await (const c of replay) args += c.choices[0]?.delta?.tool_calls?.[0]?.function?.arguments ?? "";
         expect(args).to.equal('{"city":"Paris"}');
@@ -118,7 +118,7 @@ describe("chat-cache streaming", function () {
 
     it("sends a mid-stream upstream failure as an error event (the client throws) and does not cache it", async () => {
         h.fake.behave = () => ({ kind: "break", afterChunks: 2 });
-        const stream = await h.client().chat.completions.create({ ...(det("break") as never), stream: true });
+        const stream = await h.client().chat.completions.create(detStream("break"));
         let caught: unknown;
         try {
             for await (const _ of stream) void _;
