@@ -1,0 +1,73 @@
+/**
+ * `npm run policy:check:plans [-- <stack> ...]`: makes the offline plan of each stack (prod and dev by default) and
+ * runs the policy check on it with the stack's pack config (policies/config/<stack>.json), as `.ci/run` does.
+ * Exit: the worst of the per-stack results (0 clean, 1 mandatory violations, 2 plan or input failure).
+ *
+ * The plans come from scripts/offline/evaluateStack.ts, one child process per stack (the Pulumi runtime is global).
+ * Resource outputs carry the provider id, as bridged providers' outputs (and `pulumi stack export`) do, so stack
+ * policies can match a service's network ids to the stack's networks.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { checkFile } from "../policies/offline/check";
+
+const ROOT = path.resolve(__dirname, "..");
+
+/** Child mode: print one stack's plan document. */
+async function emit(stack: string): Promise<void> {
+    const { evaluateStack, offlineState } = await import("./offline/evaluateStack");
+    const { planDocument } = await import("./offline/planFormat");
+    const evaluation = await evaluateStack({
+        stack,
+        onResource: (r) => {
+            const applied = offlineState(r);
+            return { id: applied.id, state: applied.id === undefined ? applied.state : { id: applied.id, ...applied.state } };
+        },
+    });
+    process.stdout.write(`${JSON.stringify(planDocument(evaluation))}\n`);
+}
+
+/** Makes the plan of a stack in a child process and checks it; returns the exit code and prints the report. */
+export async function checkStackPlan(stack: string): Promise<number> {
+    const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, "--emit", stack], {
+        cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024,
+    });
+    if (child.status !== 0) {
+        console.error(`policy:check:plans: the offline plan of stack "${stack}" failed (exit ${child.status}):\n${child.stderr}`);
+        return 2;
+    }
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-policy-"));
+    const file = path.join(dir, `${stack}.plan.json`);
+    try {
+        fs.writeFileSync(file, child.stdout);
+        const configPath = path.join(ROOT, "policies", "config", `${stack}.json`);
+        const result = await checkFile(file, fs.existsSync(configPath) ? configPath : undefined);
+        console.log(`== stack ${stack} (policy config ${fs.existsSync(configPath) ? path.relative(ROOT, configPath) : "defaults"})`);
+        (result.code === 2 ? console.error : console.log)(result.output);
+        return result.code;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+async function main(argv: string[]): Promise<number> {
+    if (argv[0] === "--emit") {
+        await emit(argv[1]);
+        return 0;
+    }
+    const stacks = argv.length > 0 ? argv : ["prod", "dev"];
+    let worst = 0;
+    for (const stack of stacks) {
+        worst = Math.max(worst, await checkStackPlan(stack));
+    }
+    return worst;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+        console.error(`policy:check:plans: ${e instanceof Error ? e.stack : String(e)}`);
+        process.exit(2);
+    });
+}
