@@ -5,6 +5,7 @@
 import { Octokit } from "@octokit/rest";
 import { throttling } from "@octokit/plugin-throttling";
 import { retry } from "@octokit/plugin-retry";
+import Bottleneck from "bottleneck";
 // libsodium-wrappers' ESM entry is broken in 0.7.x/0.8.x; `import = require` always loads the CommonJS build.
 import sodium = require("libsodium-wrappers");
 import type { Metrics } from "./metrics";
@@ -35,6 +36,8 @@ export interface OctokitOptions {
     readonly fallbackSecondaryRetrySeconds?: number;
     /** Retries of 5xx responses. Defaults to 2. */
     readonly serverErrorRetries?: number;
+    /** Real-time spacing of writes enforced inside Octokit. Defaults to 1000 (GitHub: >= 1 s between mutations). */
+    readonly writeSpacingMs?: number;
     /** Called whenever a limit is hit (for logs). */
     readonly onLimit?: (info: { kind: "primary" | "secondary"; retryAfterSeconds: number; route: string; retrying: boolean }) => void;
 }
@@ -59,6 +62,8 @@ export function createOctokit(o: OctokitOptions): GitHubOctokit {
             onSecondaryRateLimit: onLimit("secondary"),
             retryAfterBaseValue: o.retryAfterBaseMs ?? 1000,
             fallbackSecondaryRateRetryAfter: o.fallbackSecondaryRetrySeconds ?? 60,
+            // The plugin's default write group is module-global; one per client keeps the spacing configurable.
+            write: new Bottleneck.Group({ maxConcurrent: 1, minTime: o.writeSpacingMs ?? 1000 }),
         },
         // 403/429 belong to the throttling plugin; 5xx get a short exponential retry here.
         retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451], retries: o.serverErrorRetries ?? 2, retryAfterBaseValue: o.retryAfterBaseMs ?? 1000 },

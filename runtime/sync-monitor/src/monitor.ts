@@ -18,7 +18,8 @@ import { systemClock } from "./clock";
 import { WriteBudget } from "./budget";
 import { computeDrift, secretText, type DriftEntry, type DriftResult } from "./drift";
 import { describePlan, planHeals, type HealAction } from "./heal";
-import { distinctTargets, expectedSecrets, secretKey, type Target } from "./targets";
+import { distinctTargets, expectedSecrets, parseTargetId, secretKey, type Target } from "./targets";
+import type { LedgerEntry } from "./ledger";
 
 /** What the monitor needs; every client is created by the caller (main.ts or a test). */
 export interface MonitorDeps {
@@ -132,7 +133,17 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         }
     };
 
-    async function readGitHub(): Promise<{ listings: Map<string, ListedSecret[] | { error: string }>; visible: Map<string, Set<string>>; shadowErrors: { target: string; scope: string; reason: string }[] }> {
+    // Stores that only the ledger still mentions (mapping entry removed) are listed too, so owned leftovers show up as `extra`.
+    function targetsWithLedger(entries: ReadonlyMap<string, LedgerEntry>): Target[] {
+        const all = new Map(targets.map((t) => [`${t.scope}|${t.id}`, t]));
+        for (const e of entries.values()) {
+            const t = parseTargetId(e.scope, e.target);
+            if (t && !all.has(`${t.scope}|${t.id}`)) all.set(`${t.scope}|${t.id}`, t);
+        }
+        return [...all.values()];
+    }
+
+    async function readGitHub(targets: Target[]): Promise<{ listings: Map<string, ListedSecret[] | { error: string }>; visible: Map<string, Set<string>>; shadowErrors: { target: string; scope: string; reason: string }[] }> {
         const listings = new Map<string, ListedSecret[] | { error: string }>();
         await mapLimit(targets, config.github.readConcurrency, async (t) => {
             try {
@@ -347,9 +358,11 @@ export function createMonitor(deps: MonitorDeps): Monitor {
                 throw scrubError(e, redactor, `reading ESC environment ${config.esc.environment}`);
             }
             registerSecrets(snap);
-            const [ledgerEntries, gh] = await Promise.all([ledger.entries(), readGitHub()]);
+            const ledgerEntries = await ledger.entries();
+            const allTargets = targetsWithLedger(ledgerEntries);
+            const gh = await readGitHub(allTargets);
             const drift = computeDrift({
-                expected, esc: snap, listings: gh.listings, visibleOrgSecrets: gh.visible, ledger: ledgerEntries, targets,
+                expected, esc: snap, listings: gh.listings, visibleOrgSecrets: gh.visible, ledger: ledgerEntries, targets: allTargets,
                 hmacKey: deps.hmacKey, ownedPattern, clockSkewSeconds: config.thresholds.clockSkewSeconds,
             });
             const incompleteTargets = [...drift.incompleteTargets, ...gh.shadowErrors];

@@ -54,3 +54,13 @@ export function distinctTargets(expected: readonly ExpectedSecret[]): Target[] {
     for (const e of expected) m.set(`${e.target.scope}|${e.target.id}`, e.target);
     return [...m.values()];
 }
+
+/** Inverse of {@link targetOf}'s id, for targets known only from the ledger. */
+export function parseTargetId(scope: string, id: string): Target | undefined {
+    if (scope === "org" && /^[^/:]+$/.test(id)) return targetOf("org", id);
+    const m = /^([^/:]+)\/([^/:]+)(?::(.+))?$/.exec(id);
+    if (!m) return undefined;
+    if (scope === "repo" && m[3] === undefined) return targetOf("repo", m[1], m[2]);
+    if (scope === "environment" && m[3] !== undefined) return targetOf("environment", m[1], m[2], m[3]);
+    return undefined;
+}

@@ -99,7 +99,8 @@ export async function startHarness(pg: PostgresServer, o: HarnessOptions): Promi
     const clock = new TestClock();
     const budget = new WriteBudget({ perMinute: o.budget?.perMinute ?? 60, perHour: o.budget?.perHour ?? 400, minIntervalMs: o.budget?.minIntervalMs ?? 1000 }, clock);
     const octokit = createOctokit({
-        baseUrl: gh.url, token: GH_TOKEN, metrics, retryAfterBaseMs: 5, fallbackSecondaryRetrySeconds: 2, serverErrorRetries: 1,
+        baseUrl: gh.url, token: GH_TOKEN, metrics, retryAfterBaseMs: 5, fallbackSecondaryRetrySeconds: 2, serverErrorRetries: 1, writeSpacingMs: 0,
+        // Write spacing is enforced (and asserted) by the WriteBudget on the test clock instead.
         onLimit: (i) => logger.warn(i, "GitHub rate limit"),
     });
     const github = new GitHubSecrets(octokit);
