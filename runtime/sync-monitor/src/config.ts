@@ -3,6 +3,7 @@
  * YAML mapping file named by `SYNC_CONFIG`, with `${VAR}` references expanded before validation.
  */
 import { readFileSync } from "node:fs";
+import YAML from "yaml";
 import { ConfigError } from "./errors";
 import { parseSyncConfig, SyncConfigError, type SyncConfig } from "./syncConfig";
 
@@ -55,13 +56,23 @@ function url(env: Env, name: string, def?: string): string | undefined {
     return v.replace(/\/+$/, "");
 }
 
-/** Expands `${VAR}` in the mapping file; an unset variable is an error naming it (no silent empty strings). */
-export function expandVars(text: string, env: Env): string {
-    return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
-        const v = env[name];
-        if (v === undefined) throw new ConfigError(`SYNC_CONFIG references \${${name}}, but ${name} is not set; set it or remove the reference.`);
-        return v;
-    });
+/**
+ * Expands `${VAR}` inside every string value of the parsed mapping (comments are not touched); an unset variable is
+ * an error naming it, never a silent empty string.
+ */
+export function expandVars<T>(value: T, env: Env): T {
+    if (typeof value === "string") {
+        return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
+            const v = env[name];
+            if (v === undefined) throw new ConfigError(`SYNC_CONFIG references \${${name}}, but ${name} is not set; set it or remove the reference.`);
+            return v;
+        }) as T;
+    }
+    if (Array.isArray(value)) return value.map((v) => expandVars(v, env)) as T;
+    if (value && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, expandVars(v, env)])) as T;
+    }
+    return value;
 }
 
 function databaseUrl(env: Env): string {
@@ -92,7 +103,13 @@ export function loadConfig(env: Env = process.env): Config {
     }
     let sync: SyncConfig;
     try {
-        sync = parseSyncConfig(expandVars(text, env));
+        let doc: unknown;
+        try {
+            doc = YAML.parse(text);
+        } catch (e) {
+            throw new ConfigError(`SYNC_CONFIG: ${configPath} is not valid YAML (${(e as Error).message.split("\n")[0]}).`);
+        }
+        sync = parseSyncConfig(expandVars(doc, env));
     } catch (e) {
         if (e instanceof SyncConfigError) throw new ConfigError(e.message);
         throw e;
