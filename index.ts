@@ -41,13 +41,12 @@ const publicHost = config.get("publicHost") ?? "localhost";
 /** A secret from ESC (prod) or one generated once and kept in state (dev). */
 function platformSecret(keyName: typeof ESC_SECRET_KEYS[number]): pulumi.Output<string> {
     if (stack.secretsSource === "esc") {
-        const value = config.requireSecret(keyName);
-        return value.apply((v) => {
-            if (!v) {
-                throw new pulumi.RunError(`Config \`${PROJECT}:${keyName}\` is empty but \`${PROJECT}:secretsSource\` is "esc". Add it to the stack's ESC environment under values.pulumiConfig, or use secretsSource "generated".`);
-            }
-            return v;
-        });
+        // Secret config is plain text inside the program; read it once to fail early and by name, then keep it secret.
+        const value = config.get(keyName);
+        if (!value) {
+            throw new pulumi.RunError(`Config \`${PROJECT}:${keyName}\` is empty but \`${PROJECT}:secretsSource\` is "esc". Add it to the stack's ESC environment under values.pulumiConfig, or use secretsSource "generated".`);
+        }
+        return pulumi.secret(value);
     }
     return new random.RandomPassword(keyName, { length: 32, special: false }).result;
 }

@@ -11,6 +11,8 @@ export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 /** One resource the program registered, shaped like an entry of `pulumi stack export`'s `deployment.resources`. */
 export interface PlannedResource {
     urn: string;
+    /** Provider id (a stand-in offline). */
+    id?: string;
     type: string;
     name: string;
     custom: boolean;
@@ -97,6 +99,8 @@ export function offlineState(resource: PlannedResource): AppliedResource {
 /** Request details the mock API does not pass to `newResource` (parent, resource options). */
 interface RequestDetails { parent: string; deleteBeforeReplace: boolean; protect: boolean; urn: string }
 let currentRequest: RequestDetails | undefined;
+/** The mock engine's URNs keep only the parent's last type; map them to engine-style URNs with the full type chain. */
+const engineUrns = new Map<string, string>();
 
 /**
  * Wraps the mock monitor's registerResource so each `newResource` call can see its request's parent and options.
@@ -113,11 +117,18 @@ function recordRequestDetails(): void {
     }
     const original = proto.registerResource;
     proto.registerResource = function (this: typeof proto, req: any, cb: unknown) {
+        const mockUrn = this.newUrn(req.getParent(), req.getType(), req.getName());
+        const parent = req.getParent() ? engineUrns.get(req.getParent()) ?? req.getParent() : "";
+        const [stackPart, projectName, parentType] = parent.split("::");
+        const urn = parent
+            ? `${stackPart}::${projectName}::${parentType}$${req.getType()}::${req.getName()}`
+            : mockUrn;
+        engineUrns.set(mockUrn, urn);
         currentRequest = {
-            parent: req.getParent(),
+            parent,
             deleteBeforeReplace: req.getDeletebeforereplace(),
             protect: req.getProtect(),
-            urn: this.newUrn(req.getParent(), req.getType(), req.getName()),
+            urn,
         };
         return original.call(this, req, cb);
     };
@@ -165,6 +176,7 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
             try {
                 const applied = await hook(resource);
                 resource.outputs = applied.state;
+                resource.id = applied.id;
                 return applied;
             } catch (e) {
                 failures.push(e);

@@ -24,6 +24,7 @@ export function planDocument(evaluation: Evaluation): Record<string, unknown> {
             manifest: { generator: "sophia-infra offline plan (Pulumi engine mocked; computed values are stand-ins)" },
             resources: evaluation.resources.map((r: PlannedResource) => ({
                 urn: r.urn,
+                ...(r.id ? { id: r.id } : {}),
                 custom: r.custom,
                 type: r.type,
                 ...(r.parent ? { parent: r.parent } : {}),

@@ -1,0 +1,169 @@
+import { expect } from "chai";
+import { planJson, PlanResource, runPlan } from "./planRunner";
+
+const SERVICE = "docker:index/service:Service";
+const NETWORK = "docker:index/network:Network";
+const GiB = 1024 ** 3;
+const byName = (resources: PlanResource[], name: string) => {
+    const found = resources.find((r) => r.type === SERVICE && r.inputs.name === name);
+    if (!found) {
+        throw new Error(`no service ${name}`);
+    }
+    return found.inputs;
+};
+const flag = (args: string[], name: string) => args.find((a) => a.startsWith(`${name}=`))?.split("=")[1];
+
+describe("npm run plan", function () {
+    this.timeout(60000);
+
+    describe("--stack prod --json", () => {
+        let resources: PlanResource[];
+        let offline: Record<string, any>;
+        before(() => {
+            const doc = planJson("prod");
+            resources = doc.deployment.resources;
+            offline = doc.offline;
+        });
+
+        it("plans every service of the production set with its tier numbers and replicas", () => {
+            const expected: Record<string, [number, number, number, number, number]> = {
+                // name: [replicas, limit nanoCPUs, limit bytes, reserved nanoCPUs, reserved bytes]
+                "sophia-ai-backend": [3, 2e9, 4 * GiB, 1e9, 2 * GiB],
+                "ai-memory": [3, 2e9, 4 * GiB, 1e9, 2 * GiB],
+                "snowflake-cortex": [2, 4e9, 8 * GiB, 2e9, 4 * GiB],
+                "mcp-gateway": [3, 1e9, 2 * GiB, 0.5e9, 1 * GiB],
+                redis: [1, 2e9, 6 * GiB, 1e9, 4 * GiB],
+                postgres: [1, 2e9, 4 * GiB, 1e9, 2 * GiB],
+            };
+            const services = resources.filter((r) => r.type === SERVICE).map((r) => r.inputs.name).sort();
+            expect(services).to.deep.equal(Object.keys(expected).sort());
+            for (const [name, [replicas, lc, lm, rc, rm]] of Object.entries(expected)) {
+                const s = byName(resources, name);
+                expect(s.mode, name).to.deep.equal({ replicated: { replicas } });
+                expect(s.taskSpec.resources.limits, name).to.deep.equal({ nanoCpus: lc, memoryBytes: lm });
+                expect(s.taskSpec.resources.reservation, name).to.deep.include({ nanoCpus: rc, memoryBytes: rm });
+                expect(s.updateConfig.failureAction, name).to.equal("rollback");
+                expect(s.taskSpec.containerSpec.image, name).to.not.match(/:latest$/);
+            }
+        });
+
+        it("creates both overlays encrypted, sophia-overlay at MTU 1500 and sophia-performance at 9000, and attaches services by id", () => {
+            const nets = resources.filter((r) => r.type === NETWORK);
+            expect(nets.map((n) => [n.inputs.name, n.inputs.options])).to.deep.equal([
+                ["sophia-overlay", { encrypted: "true", "com.docker.network.driver.mtu": "1500" }],
+                ["sophia-performance", { encrypted: "true", "com.docker.network.driver.mtu": "9000" }],
+            ]);
+            const idToName = new Map(nets.map((n) => [n.id, n.inputs.name]));
+            for (const svc of resources.filter((r) => r.type === SERVICE)) {
+                const attached: { id: string; name?: string }[] = svc.inputs.taskSpec.networksAdvanceds;
+                expect(attached.length, svc.inputs.name).to.be.greaterThan(0);
+                attached.forEach((a) => {
+                    expect(a, svc.inputs.name).to.not.have.property("name");
+                    expect(idToName.has(a.id), `${svc.inputs.name} attaches ${a.id}`).to.equal(true);
+                });
+            }
+            const backendNets = byName(resources, "sophia-ai-backend").taskSpec.networksAdvanceds.map((a: { id: string }) => idToName.get(a.id));
+            expect(backendNets).to.deep.equal(["sophia-performance", "sophia-overlay"]);
+        });
+
+        it("tunes Postgres with -c flags for 4 GiB and a /dev/shm tmpfs", () => {
+            const pg = byName(resources, "postgres");
+            const args: string[] = pg.taskSpec.containerSpec.args;
+            expect(flag(args, "shared_buffers")).to.equal("1GB");
+            expect(flag(args, "effective_cache_size")).to.equal("3GB");
+            expect(flag(args, "maintenance_work_mem")).to.equal("256MB");
+            expect(flag(args, "wal_buffers")).to.equal("16MB");
+            expect(pg.taskSpec.containerSpec.mounts).to.deep.include({ type: "tmpfs", target: "/dev/shm", readOnly: false, tmpfsOptions: { sizeBytes: 256 * 1024 ** 2 } });
+            expect(pg.taskSpec.placement.constraints).to.deep.equal(["node.role==manager", "node.labels.ssd==true"]);
+        });
+
+        it("gives Redis maxmemory 4gb under its 6 GiB limit with allkeys-lru", () => {
+            const args: string[] = byName(resources, "redis").taskSpec.containerSpec.args;
+            expect(args[args.indexOf("--maxmemory") + 1]).to.equal("4gb");
+            expect(args[args.indexOf("--maxmemory-policy") + 1]).to.equal("allkeys-lru");
+        });
+
+        it("reserves one GPU for snowflake-cortex on GPU nodes, spreads the backend over zones, publishes the gateway", () => {
+            const cortex = byName(resources, "snowflake-cortex");
+            expect(cortex.taskSpec.resources.reservation.genericResources).to.deep.equal({ discreteResourcesSpecs: ["NVIDIA-GPU=1"] });
+            expect(cortex.taskSpec.placement.constraints).to.include("node.labels.gpu==true");
+            expect(byName(resources, "sophia-ai-backend").taskSpec.placement.prefs).to.deep.equal(["spread=node.labels.zone"]);
+            expect(byName(resources, "ai-memory").taskSpec.placement.constraints).to.include("node.labels.memory-optimized==true");
+            expect(byName(resources, "mcp-gateway").endpointSpec.ports).to.deep.equal([{ targetPort: 9000, publishedPort: 9000, publishMode: "ingress", protocol: "tcp" }]);
+        });
+
+        it("marks ESC-supplied secrets as placeholders and never prints their values", () => {
+            expect(offline.placeholders).to.include.members(["sophia-infra:postgresPassword", "sophia-infra:redisPassword"]);
+            expect(offline.environments).to.deep.equal(["sophia-ai/production"]);
+            const secrets = resources.filter((r) => r.type === "docker:index/secret:Secret");
+            expect(secrets).to.have.length(3);
+            secrets.forEach((s) => expect(s.inputs.data).to.deep.equal({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: "[secret]" }));
+        });
+
+        it("records each resource's parent component", () => {
+            const redisService = resources.find((r) => r.type === SERVICE && r.inputs.name === "redis")!;
+            expect(redisService.urn).to.equal("urn:pulumi:prod::sophia-infra::sophia:swarm:Redis$sophia:swarm:SwarmService$docker:index/service:Service::redis-service");
+            expect(redisService.parent).to.equal("urn:pulumi:prod::sophia-infra::sophia:swarm:Redis$sophia:swarm:SwarmService::redis");
+        });
+    });
+
+    describe("--stack dev --json", () => {
+        let resources: PlanResource[];
+        before(() => { resources = planJson("dev").deployment.resources; });
+
+        it("runs one replica each with dnsrr and host-mode ports, generated passwords and one overlay", () => {
+            const services = resources.filter((r) => r.type === SERVICE);
+            expect(services.map((s) => s.inputs.name).sort()).to.deep.equal(["postgres", "redis"]);
+            services.forEach((s) => {
+                expect(s.inputs.mode).to.deep.equal({ replicated: { replicas: 1 } });
+                expect(s.inputs.endpointSpec.mode).to.equal("dnsrr");
+            });
+            expect(byName(resources, "redis").endpointSpec.ports).to.deep.equal([{ targetPort: 6379, publishedPort: 6379, publishMode: "host", protocol: "tcp" }]);
+            expect(resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword")).to.have.length(2);
+            expect(resources.filter((r) => r.type === NETWORK)).to.have.length(1);
+        });
+
+        it("scales Postgres tuning to the dev high tier (1 GiB)", () => {
+            const args: string[] = byName(resources, "postgres").taskSpec.containerSpec.args;
+            expect(flag(args, "shared_buffers")).to.equal("256MB");
+            expect(flag(args, "max_connections")).to.equal("50");
+        });
+    });
+
+    describe("text output and errors", () => {
+        it("labels the plan as offline and shows secrets as [secret]", () => {
+            const r = runPlan(["--stack", "prod"]);
+            expect(r.status).to.equal(0);
+            expect(r.stdout).to.match(/^Offline plan of stack "prod".*engine is mocked/);
+            expect(r.stdout).to.contain("data: [secret]");
+            expect(r.stdout).to.contain("Placeholder secrets used for: sophia-infra:postgresPassword, sophia-infra:redisPassword");
+            expect(r.stdout).to.not.contain("offline placeholder for");
+        });
+
+        it("fails an unknown stack with exit 2 and the known stacks", () => {
+            const r = runPlan(["--stack", "staging"]);
+            expect(r.status).to.equal(2);
+            expect(r.stderr).to.contain('Unknown stack "staging": there is no Pulumi.staging.yaml');
+            expect(r.stderr).to.contain("Known stacks: dev, prod");
+            expect(r.stderr).to.not.match(/\n\s+at /);
+        });
+
+        it("fails invalid config with exit 1 and the key, not a stack trace", () => {
+            const r = runPlan(["--stack", "dev", "--config", "sophia-infra:services=[{\"name\":\"x\",\"image\":\"x/y:latest\",\"tier\":\"low\",\"port\":80}]"]);
+            expect(r.status).to.equal(1);
+            expect(r.stderr).to.contain("`sophia-infra:services[0].image` is \"x/y:latest\". Do not deploy `:latest`");
+            expect(r.stderr).to.not.match(/\n\s+at /);
+        });
+
+        it("fails an esc stack whose secret is empty, naming the key", () => {
+            const r = runPlan(["--stack", "dev", "--config", "sophia-infra:secretsSource=esc"]);
+            expect(r.status).to.equal(1);
+            expect(r.stderr).to.contain("`sophia-infra:redisPassword` is empty but `sophia-infra:secretsSource` is \"esc\"");
+        });
+
+        it("rejects bad usage with exit 2", () => {
+            expect(runPlan([]).status).to.equal(2);
+            expect(runPlan(["--stack", "dev", "--frobnicate"]).stderr).to.contain('Unknown argument "--frobnicate"');
+        });
+    });
+});
