@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh Debian/Ubuntu machine: installs what the tests need (Debian packages as
+# root, npm packages), type-checks, runs the unit and integration suites (which start their own Redis, Postgres and
+# Alertmanager), checks the planned stacks against the policy pack, then runs the end-to-end deployment.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "system packages"
+bash scripts/install-system-deps.sh
+
+step "npm packages"
+npm ci --no-audit --no-fund --loglevel=error
+
+step "type check"
+npm run -s typecheck
+
+step "unit and integration tests"
+npm test
+
+if npm run | grep -q "policy:check:plans"; then
+  step "policy check of the prod and dev plans"
+  npm run -s policy:check:plans
+fi
+
+if npm run | grep -q "test:e2e"; then
+  step "end-to-end deployment on a private Docker Swarm"
+  npm run -s test:e2e
+fi
