@@ -71,7 +71,7 @@ export function createOctokit(o: OctokitOptions): GitHubOctokit {
     const metrics = o.metrics;
     if (metrics) {
         octokit.hook.wrap("request", async (request, options) => {
-            const labels = { api: "github", route: String(options.url), method: String(options.method) };
+            const labels = { api: "github", route: routeTemplate(String(options.url)), method: String(options.method) };
             const end = metrics.apiDuration.startTimer(labels);
             try {
                 const res = await request(options);
@@ -87,6 +87,32 @@ export function createOctokit(o: OctokitOptions): GitHubOctokit {
         });
     }
     return octokit;
+}
+
+/**
+ * Low-cardinality route label: pagination hands the hook absolute URLs (`https://host/repos/o/r/...?page=2`), so
+ * path values are folded back into GitHub's route templates.
+ */
+export function routeTemplate(url: string): string {
+    if (url.includes("{")) return url.split("?")[0];
+    let path = url.replace(/^https?:\/\/[^/]+/, "").split("?")[0];
+    // Keep a GitHub Enterprise "/api/v3" prefix out of the label.
+    path = path.replace(/^\/api\/v3(?=\/)/, "");
+    const rules: [RegExp, string][] = [
+        [/^\/orgs\/[^/]+\/actions\/secrets\/public-key$/, "/orgs/{org}/actions/secrets/public-key"],
+        [/^\/orgs\/[^/]+\/actions\/secrets\/[^/]+$/, "/orgs/{org}/actions/secrets/{secret_name}"],
+        [/^\/orgs\/[^/]+\/actions\/secrets$/, "/orgs/{org}/actions/secrets"],
+        [/^\/repos\/[^/]+\/[^/]+\/actions\/organization-secrets$/, "/repos/{owner}/{repo}/actions/organization-secrets"],
+        [/^\/repos\/[^/]+\/[^/]+\/actions\/secrets\/public-key$/, "/repos/{owner}/{repo}/actions/secrets/public-key"],
+        [/^\/repos\/[^/]+\/[^/]+\/actions\/secrets\/[^/]+$/, "/repos/{owner}/{repo}/actions/secrets/{secret_name}"],
+        [/^\/repos\/[^/]+\/[^/]+\/actions\/secrets$/, "/repos/{owner}/{repo}/actions/secrets"],
+        [/^\/repos\/[^/]+\/[^/]+\/environments\/[^/]+\/secrets\/public-key$/, "/repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key"],
+        [/^\/repos\/[^/]+\/[^/]+\/environments\/[^/]+\/secrets\/[^/]+$/, "/repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"],
+        [/^\/repos\/[^/]+\/[^/]+\/environments\/[^/]+\/secrets$/, "/repos/{owner}/{repo}/environments/{environment_name}/secrets"],
+        [/^\/repos\/[^/]+\/[^/]+$/, "/repos/{owner}/{repo}"],
+    ];
+    for (const [re, tpl] of rules) if (re.test(path)) return tpl;
+    return "other";
 }
 
 function recordRateLimit(metrics: Metrics, headers: Record<string, unknown>): void {
