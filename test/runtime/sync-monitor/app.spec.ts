@@ -9,6 +9,7 @@ import { startHarness, baseConfig, seedAcme, REPO, type Harness } from "./harnes
 import { createApp } from "../../../runtime/sync-monitor/src/app";
 import { makeGithubToken } from "../../../runtime/sync-monitor/src/exposure";
 
+/* eslint-disable @typescript-eslint/no-explicit-any */
 const ADMIN = "admin-token-for-tests-0123456789";
 const B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const rand = (n: number) => Array.from(randomBytes(n), (b) => B62[b % 62]).join("");
@@ -45,12 +46,12 @@ describe("sync-monitor HTTP API", function () {
         expect(early.status).to.equal(503);
         expect(await early.json()).to.deep.equal({ error: { message: "No check has finished yet; retry shortly." } });
         await h.monitor.runCheck({ heal: true });
-        const health = await (await fetch(`${srv.url}/api/v1/secret-sync/health`)).json();
+        const health: any = await (await fetch(`${srv.url}/api/v1/secret-sync/health`)).json();
         expect(health.status).to.equal("drift");
         expect(health.counts.missing).to.equal(3);
-        const alerts = await (await fetch(`${srv.url}/api/v1/secret-sync/alerts`)).json();
+        const alerts: any = await (await fetch(`${srv.url}/api/v1/secret-sync/alerts`)).json();
         expect(alerts.alerts.map((a: { labels: { alertname: string } }) => a.labels.alertname)).to.include.members(["SecretSyncDrift", "SecretSyncHealthLow"]);
-        const heals = await (await fetch(`${srv.url}/api/v1/secret-sync/heals`)).json();
+        const heals: any = await (await fetch(`${srv.url}/api/v1/secret-sync/heals`)).json();
         expect(heals.pending).to.have.length(3);
         expect(heals.done).to.deep.equal([]);
         const metrics = await (await fetch(`${srv.url}/metrics`)).text();
@@ -80,11 +81,11 @@ describe("sync-monitor HTTP API", function () {
         expect((await approve({ authorization: `Bearer ${ADMIN}` }, "not-a-uuid")).status).to.equal(404);
         const ok = await approve({ authorization: `Bearer ${ADMIN}` });
         expect(ok.status).to.equal(200);
-        expect((await ok.json()).heal.status).to.equal("approved");
+        expect(((await ok.json()) as { heal: { status: string } }).heal.status).to.equal("approved");
         expect((await approve({ authorization: `Bearer ${ADMIN}` })).status).to.equal(409);
         await h.monitor.runCheck({ heal: true });
         expect(h.gh.value(REPO, "SOPHIA_DB_PASSWORD")).to.equal("db-v1");
-        const heals = await (await fetch(`${srv.url}/api/v1/secret-sync/heals`)).json();
+        const heals: any = await (await fetch(`${srv.url}/api/v1/secret-sync/heals`)).json();
         expect(heals.done.map((x: { name: string; outcome: string }) => `${x.name}:${x.outcome}`)).to.deep.equal(["SOPHIA_DB_PASSWORD:pushed (HTTP 201)"]);
     });
 
