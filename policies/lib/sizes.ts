@@ -38,12 +38,15 @@ export const PG_BASE_UNITS: Readonly<Record<string, number>> = {
     maintenance_work_mem: 1024,
 };
 
-/** Formats bytes for messages with binary units ("4GiB", "1536MiB", "100B"). */
+/** Formats bytes for messages with binary units ("4GiB", "1.6GiB", "512MiB", "100B"). */
 export function formatBytes(bytes: number): string {
     const GiB = 1024 ** 3;
     const MiB = 1024 ** 2;
     if (bytes >= GiB && bytes % GiB === 0) {
         return `${bytes / GiB}GiB`;
+    }
+    if (bytes >= GiB) {
+        return `${(bytes / GiB).toFixed(1)}GiB`;
     }
     if (bytes >= MiB && bytes % MiB === 0) {
         return `${bytes / MiB}MiB`;
