@@ -92,6 +92,8 @@ export interface SwarmServiceArgs {
     readonly sysctls?: Record<string, string>;
     /** User to run as inside the container. */
     readonly user?: string;
+    /** Container hostname; may use Swarm templates such as `{{.Node.ID}}`. Defaults to the container id. */
+    readonly hostname?: string;
     /** Time to wait after SIGTERM before SIGKILL. Defaults to "30s". */
     readonly stopGracePeriod?: string;
     /** Wait for tasks to converge during `pulumi up` (replicated only). Defaults to { delay: "7s", timeout: "3m" }. */
@@ -255,6 +257,7 @@ export class SwarmService extends pulumi.ComponentResource {
                     })),
                     sysctl: args.sysctls,
                     user: args.user,
+                    hostname: args.hostname,
                     stopGracePeriod: args.stopGracePeriod ?? "30s",
                     labels: [{ label: "sophia.service", value: args.serviceName }],
                 },

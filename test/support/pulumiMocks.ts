@@ -13,6 +13,9 @@ export interface RecordedResource {
 /** Every resource registered since the mocks were installed, in registration order. */
 export const recorded: RecordedResource[] = [];
 
+/** Every function (invoke) call made, in order. */
+export const calls: { token: string; inputs: Record<string, any> }[] = [];
+
 let installed = false;
 
 /**
@@ -40,6 +43,12 @@ export async function installMocks(): Promise<void> {
             return { id: args.custom ? `${args.name}-id` : undefined, state };
         },
         call(args: pulumi.runtime.MockCallArgs) {
+            calls.push({ token: args.token, inputs: args.inputs });
+            if (args.token === "github:index/getRepository:getRepository") {
+                // A stable fake numeric id per repository.
+                const fullName = String(args.inputs.fullName);
+                return { ...args.inputs, repoId: [...fullName].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_000, 7) };
+            }
             return args.inputs;
         },
     }, "sophia-infra", "test");
