@@ -35,19 +35,28 @@ export function hitRatioExpr(window: string): string {
 
 /** Per-service and platform health recording rules. */
 export function healthRecordingRules(opts: RuleOptions): RecordingRule[] {
-    const errorRules: RecordingRule[] = opts.errorSignals.map((s) => ({
+    // One rule per record name, services joined with `or`: two rules recording the same series would race.
+    const union = (parts: string[]) => parts.map((p) => `(${p})`).join(" or ");
+    const errorRules: RecordingRule[] = opts.errorSignals.length === 0 ? [] : [{
         record: "service:error:ratio_rate5m",
         // `>= 0` drops the NaN of 0/0 when a service had no requests: no traffic is not an error.
-        expr: `(sum by (service) (rate(${s.errors}[5m])) or sum by (service) (0 * rate(${s.total}[5m]))) / sum by (service) (rate(${s.total}[5m])) >= 0`,
-    }));
-    const latencyRules: RecordingRule[] = opts.latencyObjectives.flatMap((o) => {
-        const sel = `${o.histogram}_bucket{service="${o.service}"${o.matchers ? `,${o.matchers}` : ""}}`;
-        return [
-            { record: "service:latency_p95:seconds5m", expr: `histogram_quantile(0.95, sum by (service, le) (rate(${sel}[5m]))) >= 0` },
+        expr: union(opts.errorSignals.map((s) =>
+            `(sum by (service) (rate(${s.errors}[5m])) or sum by (service) (0 * rate(${s.total}[5m]))) / sum by (service) (rate(${s.total}[5m])) >= 0`)),
+    }];
+    const latencyRules: RecordingRule[] = opts.latencyObjectives.length === 0 ? [] : [
+        {
+            record: "service:latency_p95:seconds5m",
+            expr: union(opts.latencyObjectives.map((o) => {
+                const sel = `${o.histogram}_bucket{service="${o.service}"${o.matchers ? `,${o.matchers}` : ""}}`;
+                return `histogram_quantile(0.95, sum by (service, le) (rate(${sel}[5m]))) >= 0`;
+            })),
+        },
+        {
+            record: "service:latency:score",
             // 1 within the objective, objective/p95 above it (p95 at twice the objective scores 0.5).
-            { record: "service:latency:score", expr: `clamp_max(${o.seconds} / service:latency_p95:seconds5m{service="${o.service}"}, 1)` },
-        ];
-    });
+            expr: union(opts.latencyObjectives.map((o) => `clamp_max(${o.seconds} / service:latency_p95:seconds5m{service="${o.service}"}, 1)`)),
+        },
+    ];
     return [
         { record: "service:up:ratio", expr: "avg by (service) (up)" },
         ...errorRules,

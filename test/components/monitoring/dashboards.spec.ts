@@ -73,7 +73,7 @@ describe("Grafana dashboards", function () {
         const tmp = tempDir("sophia-dash-");
         try {
             writeYamlFiles(tmp.dir, { "queries.yml": { groups: [{ name: "dashboards", rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}:check`, expr })) }] } });
-            const r = runTool("promtool", ["check", "rules", "queries.yml"], tmp.dir);
+            const r = runTool("promtool", ["check", "rules", "--lint-fatal", "queries.yml"], tmp.dir);
             expect(r.status, r.output).to.equal(0);
         } finally {
             tmp.remove();

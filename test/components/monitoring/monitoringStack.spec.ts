@@ -105,7 +105,7 @@ describe("MonitoringStack", function () {
             const tmp = tempDir("sophia-mounted-");
             try {
                 writeYamlFiles(tmp.dir, Object.fromEntries(Object.entries(files).map(([p, data]) => [path.relative("/etc/prometheus", p), data])));
-                const r = runTool("promtool", ["check", "config", "prometheus.yml"], tmp.dir);
+                const r = runTool("promtool", ["check", "config", "--lint-fatal", "prometheus.yml"], tmp.dir);
                 expect(r.status, r.output).to.equal(0);
             } finally {
                 tmp.remove();

@@ -22,7 +22,7 @@ describe("buildPrometheusConfig", () => {
         const tmp = tempDir("sophia-prom-");
         try {
             writeYamlFiles(tmp.dir, { "prometheus.yml": config, ...rules });
-            const r = runTool("promtool", ["check", "config", "prometheus.yml"], tmp.dir);
+            const r = runTool("promtool", ["check", "config", "--lint-fatal", "prometheus.yml"], tmp.dir);
             expect(r.status, r.output).to.equal(0);
             for (const file of Object.keys(rules)) {
                 expect(r.output).to.contain(`Checking ${file}`);
@@ -36,7 +36,7 @@ describe("buildPrometheusConfig", () => {
         const tmp = tempDir("sophia-prom-");
         try {
             writeYamlFiles(tmp.dir, { "prometheus.yml": config });
-            const r = runTool("promtool", ["check", "config", "prometheus.yml"], tmp.dir);
+            const r = runTool("promtool", ["check", "config", "--lint-fatal", "prometheus.yml"], tmp.dir);
             expect(r.status).to.not.equal(0);
         } finally {
             tmp.remove();

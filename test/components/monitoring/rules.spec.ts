@@ -22,7 +22,7 @@ describe("monitoring rules", function () {
     after(() => tmp.remove());
 
     it("pass `promtool check rules`", () => {
-        const r = runTool("promtool", ["check", "rules", ...Object.keys(files)], tmp.dir);
+        const r = runTool("promtool", ["check", "rules", "--lint-fatal", ...Object.keys(files)], tmp.dir);
         expect(r.status, r.output).to.equal(0);
         expect(r.output).to.match(/SUCCESS: \d+ rules found/);
     });
