@@ -43,8 +43,8 @@ export async function checkStackPlan(stack: string): Promise<number> {
     try {
         fs.writeFileSync(file, child.stdout);
         const configPath = path.join(ROOT, "policies", "config", `${stack}.json`);
-        const result = await checkFile(file, fs.existsSync(configPath) ? configPath : undefined);
-        console.log(`== stack ${stack} (policy config ${fs.existsSync(configPath) ? path.relative(ROOT, configPath) : "defaults"})`);
+        const hasConfig = fs.existsSync(configPath);
+        const result = await checkFile(file, hasConfig ? configPath : undefined, `plan of stack ${stack} (policy config ${hasConfig ? path.relative(ROOT, configPath) : "defaults"})`);
         (result.code === 2 ? console.error : console.log)(result.output);
         return result.code;
     } finally {

@@ -47,13 +47,15 @@ export function loadPackConfig(path: string): PolicyPackConfig {
 /**
  * Checks one `pulumi stack export` / offline plan file against the pack: 0 = no mandatory violation,
  * 1 = mandatory violations, 2 = the file (or config) is missing, unreadable or malformed, or a policy failed.
+ * `label` names the document in messages (defaults to the path).
  */
-export async function checkFile(path: string, configPath?: string): Promise<CheckResult> {
+export async function checkFile(path: string, configPath?: string, label?: string): Promise<CheckResult> {
+    const source = label ?? (path === "-" ? "stdin" : path);
     try {
         const config = configPath ? loadPackConfig(configPath) : {};
-        const doc = parseDocument(readJson(path, "Input file"), path === "-" ? "stdin" : path);
+        const doc = parseDocument(readJson(path, "Input file"), source);
         const evaluation = await evaluatePolicies(packArgs.policies, doc.resources, config, packArgs.enforcementLevel);
-        return { code: exitCode(evaluation), output: formatEvaluation(evaluation, path === "-" ? "stdin" : path, doc.resources.length), evaluation };
+        return { code: exitCode(evaluation), output: formatEvaluation(evaluation, source, doc.resources.length), evaluation };
     } catch (e) {
         if (e instanceof DocumentError) {
             return { code: 2, output: `policy:check: ${e.message}` };

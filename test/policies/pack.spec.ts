@@ -54,4 +54,13 @@ describe("policy pack", () => {
             expect(p.configSchema?.properties ?? {}, p.name).to.not.have.property("enforcementLevel");
         }
     });
+
+    it("is documented: docs/policies.md lists every policy with its enforcement level", () => {
+        const doc = fs.readFileSync(path.resolve(__dirname, "../../docs/policies.md"), "utf8");
+        for (const p of policies) {
+            const row = doc.split("\n").find((l) => l.startsWith(`| \`${p.name}\``));
+            expect(row, p.name).to.be.a("string");
+            expect(row!.split("|")[2].trim(), p.name).to.equal(p.enforcementLevel);
+        }
+    });
 });
