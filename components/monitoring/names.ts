@@ -32,6 +32,10 @@ export const CHAT_CACHE = {
     /** Gauge, 1 while the Redis circuit breaker skips Redis. */
     redisCircuitOpen: "redis_circuit_open",
     redisErrors: "redis_errors_total",
+    upstreamTtft: "upstream_time_to_first_token_seconds",
+    savedTokens: "cache_saved_tokens_total",
+    /** Counter, label `outcome`. */
+    cacheWrites: "cache_writes_total",
 } as const;
 
 /** Request results that were answered from the cache (no new upstream call). */
@@ -52,6 +56,7 @@ export const SYNC_MONITOR = {
     consecutiveFailures: "secretsync_consecutive_failed_checks",
     checkDuration: "secretsync_check_duration_seconds",
     heals: "secretsync_heals_total",
+    alertPosts: "secretsync_alert_posts_total",
 } as const;
 
 /** Alerts the sync-monitor posts to Alertmanager itself (runtime/sync-monitor/src/monitor.ts); routed like ours. */

@@ -80,19 +80,19 @@ export function chatCacheDashboard(): Dashboard {
             mappings: [{ type: "value", options: { "0": { text: "closed", color: "green", index: 0 }, "1": { text: "OPEN", color: "red", index: 1 } } }],
             thresholds: [[0, "green"], [1, "red"]],
         }),
-        stat("Tokens saved (24h)", q(`sum(increase(cache_saved_tokens_total{${cc}}[24h]))`), { thresholds: [[0, "blue"]] }),
+        stat("Tokens saved (24h)", q(`sum(increase(${CHAT_CACHE.savedTokens}{${cc}}[24h]))`), { thresholds: [[0, "blue"]] }),
         timeseries("Requests by result", [q(`sum by (result) (rate(${CHAT_CACHE.requests}{${cc}}[$__rate_interval]))`, "{{result}}")], { unit: "reqps" }),
         timeseries("Hit ratio", [q("chatcache:hit:ratio_rate5m", "5m"), q("chatcache:hit:ratio_rate1h", "1h")], { unit: "percentunit", min: 0, max: 1 }),
         timeseries("Lookup latency by tier", [q(hq(0.5, CHAT_CACHE.lookupDuration, "tier, le"), "p50 {{tier}}"), q(hq(0.95, CHAT_CACHE.lookupDuration, "tier, le"), "p95 {{tier}}")], { unit: "s", min: 0 }),
         timeseries("Upstream latency", [
             q(hq(0.95, CHAT_CACHE.upstreamDuration, "status, le"), "p95 {{status}}"),
-            q(hq(0.95, "upstream_time_to_first_token_seconds", "le"), "p95 time to first token"),
+            q(hq(0.95, CHAT_CACHE.upstreamTtft, "le"), "p95 time to first token"),
         ], { unit: "s", min: 0 }),
         timeseries("Upstream in flight and queue", [
             q(`sum(${CHAT_CACHE.upstreamInFlight}{${cc}})`, "in flight"), q(`sum(${CHAT_CACHE.upstreamQueueDepth}{${cc}})`, "queued"),
         ], { min: 0 }),
         timeseries("Rejections by reason", [q(`sum by (reason) (rate(${CHAT_CACHE.rejections}{${cc}}[$__rate_interval]))`, "{{reason}}")], { unit: "reqps", min: 0 }),
-        timeseries("Cache writes by outcome", [q(`sum by (outcome) (rate(cache_writes_total{${cc}}[$__rate_interval]))`, "{{outcome}}")], { unit: "ops", min: 0 }),
+        timeseries("Cache writes by outcome", [q(`sum by (outcome) (rate(${CHAT_CACHE.cacheWrites}{${cc}}[$__rate_interval]))`, "{{outcome}}")], { unit: "ops", min: 0 }),
         timeseries("chat-cache Redis errors by op", [q(`sum by (op) (rate(${CHAT_CACHE.redisErrors}{${cc}}[$__rate_interval]))`, "{{op}}")], { unit: "ops", min: 0 }),
         row("Redis"),
         timeseries("Redis memory", [q(`redis_memory_used_bytes{${rd}}`, "used"), q(`redis_memory_max_bytes{${rd}} > 0`, "maxmemory")], { unit: "bytes", min: 0 }),
@@ -122,7 +122,7 @@ export function secretSyncDashboard(): Dashboard {
         timeseries("GitHub rate limit remaining", [q(`min by (resource) (${SYNC_MONITOR.rateLimitRemaining}{${sm}})`, "{{resource}}")], { min: 0 }),
         timeseries("Check duration p95", [q(`histogram_quantile(0.95, sum by (le) (rate(${SYNC_MONITOR.checkDuration}_bucket{${sm}}[$__rate_interval])))`, "p95")], { unit: "s", min: 0 }),
         timeseries("Heals by outcome", [q(`sum by (outcome, risk) (increase(${SYNC_MONITOR.heals}{${sm}}[$__rate_interval]))`, "{{outcome}} ({{risk}})")], { min: 0 }),
-        timeseries("Alert posts by outcome", [q(`sum by (outcome) (increase(secretsync_alert_posts_total{${sm}}[$__rate_interval]))`, "{{outcome}}")], { min: 0 }),
+        timeseries("Alert posts by outcome", [q(`sum by (outcome) (increase(${SYNC_MONITOR.alertPosts}{${sm}}[$__rate_interval]))`, "{{outcome}}")], { min: 0 }),
     ]);
 }
 
