@@ -26,7 +26,8 @@ async function emit(stack: string): Promise<void> {
             return { id: applied.id, state: applied.id === undefined ? applied.state : { id: applied.id, ...applied.state } };
         },
     });
-    process.stdout.write(`${JSON.stringify(planDocument(evaluation))}\n`);
+    // Wait for the write: the caller exits right after, and a large document to a pipe would be cut short.
+    await new Promise<void>((resolve, reject) => process.stdout.write(`${JSON.stringify(planDocument(evaluation))}\n`, (e) => (e ? reject(e) : resolve())));
 }
 
 /** Makes the plan of a stack in a child process and checks it; returns the exit code and prints the report. */
