@@ -1,3 +1,4 @@
+import * as fs from "fs";
 import { ConfigError } from "./errors";
 import { loadRulesFile, defaultRules, CacheRules } from "./rules";
 
@@ -9,6 +10,8 @@ export interface Config {
     /** When set, replaces the client's `Authorization` towards the upstream. */
     upstreamApiKey?: string;
     redisUrl: string;
+    /** Redis password from REDIS_PASSWORD_FILE (a Docker secret) or REDIS_PASSWORD; overrides one in REDIS_URL. */
+    redisPassword?: string;
     defaultTtlSeconds: number;
     /** Extra seconds an expired entry is kept to answer when the upstream fails (`x-cache-status: STALE`). */
     staleSeconds: number;
@@ -72,6 +75,24 @@ function url(env: Env, name: string, protocols: string[], example: string): stri
 }
 
 /**
+ * Reads `<NAME>_FILE` (how Docker secrets arrive) when set; a missing or empty file is a config error naming it.
+ * Returns undefined when the variable is not set.
+ */
+function secretFromFile(env: Env, name: string): string | undefined {
+    const file = env[`${name}_FILE`]?.trim();
+    if (!file) return undefined;
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new ConfigError(`${name}_FILE points at ${file}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}). Mount the secret there or unset ${name}_FILE.`);
+    }
+    const value = text.replace(/\r?\n$/, "");
+    if (!value) throw new ConfigError(`${name}_FILE points at ${file}, which is empty.`);
+    return value;
+}
+
+/**
  * Reads and validates the environment once at start. Throws `ConfigError` naming the variable on bad input.
  * @param env usually `process.env`
  */
@@ -85,13 +106,15 @@ export function loadConfig(env: Env = process.env): Config {
     if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) {
         throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}".`);
     }
-    const apiKey = env.UPSTREAM_API_KEY?.trim();
+    const apiKey = secretFromFile(env, "UPSTREAM_API_KEY") ?? env.UPSTREAM_API_KEY?.trim();
+    const redisPassword = secretFromFile(env, "REDIS_PASSWORD") ?? (env.REDIS_PASSWORD || undefined);
     return {
         port: int(env, "PORT", 8080, 0, 65535),
         host: env.HOST?.trim() || "0.0.0.0",
         upstreamBaseUrl,
         upstreamApiKey: apiKey ? apiKey : undefined,
         redisUrl,
+        redisPassword,
         defaultTtlSeconds,
         staleSeconds: int(env, "CACHE_STALE_SECONDS", 120, 0, 86400),
         upstreamTimeoutMs: int(env, "UPSTREAM_TIMEOUT_MS", 30000, 1, 600000),

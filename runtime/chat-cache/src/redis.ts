@@ -6,8 +6,9 @@ import type { Config } from "./config";
  * a short command timeout, one retry, lazy connect (start does not depend on Redis) and quick reconnects so hits
  * resume within seconds after Redis returns. The caller owns (and closes) the client.
  */
-export function createRedisClient(config: Pick<Config, "redisUrl" | "redisCommandTimeoutMs">): Redis {
+export function createRedisClient(config: Pick<Config, "redisUrl" | "redisCommandTimeoutMs" | "redisPassword">): Redis {
     const redis = new Redis(config.redisUrl, {
+        ...(config.redisPassword !== undefined ? { password: config.redisPassword } : {}),
         enableOfflineQueue: false,
         lazyConnect: true,
         commandTimeout: config.redisCommandTimeoutMs,
