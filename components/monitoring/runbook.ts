@@ -122,7 +122,8 @@ signals, chat-cache, Secret sync.
 
 \`npx mocha 'test/components/monitoring/**/*.spec.ts'\` runs \`promtool check config\`/\`check rules\`, \`promtool test
 rules\` with a firing and a quiet case for every alert and checks of every recording rule, \`amtool check-config\` and
-\`amtool config routes test\`, and a real \`prometheus-alertmanager\` on loopback for inhibition. \`npx ts-node
+\`amtool config routes test\`, a real \`prometheus-alertmanager\` on loopback for inhibition, and a real \`prometheus\`
+that evaluates the rules on the chat-cache and sync-monitor metric registries. \`npx ts-node
 scripts/monitoring.ts render <dir>\` writes every generated file for inspection and checks it with promtool and amtool.
 
 ## Alerts
