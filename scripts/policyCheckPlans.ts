@@ -3,9 +3,9 @@
  * runs the policy check on it with the stack's pack config (policies/config/<stack>.json), as `.ci/run` does.
  * Exit: the worst of the per-stack results (0 clean, 1 mandatory violations, 2 plan or input failure).
  *
- * The plans come from scripts/offline/evaluateStack.ts, one child process per stack (the Pulumi runtime is global).
- * Resource outputs carry the provider id, as bridged providers' outputs (and `pulumi stack export`) do, so stack
- * policies can match a service's network ids to the stack's networks.
+ * The plans are the documents `npm run plan -- --stack <s> --json` prints (scripts/offline/evaluateStack.ts and
+ * planFormat.ts), made in one child process per stack (the Pulumi runtime is global) that flushes its output before
+ * exiting, so a large plan is never cut short on the pipe.
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -17,15 +17,9 @@ const ROOT = path.resolve(__dirname, "..");
 
 /** Child mode: print one stack's plan document. */
 async function emit(stack: string): Promise<void> {
-    const { evaluateStack, offlineState } = await import("./offline/evaluateStack");
+    const { evaluateStack } = await import("./offline/evaluateStack");
     const { planDocument } = await import("./offline/planFormat");
-    const evaluation = await evaluateStack({
-        stack,
-        onResource: (r) => {
-            const applied = offlineState(r);
-            return { id: applied.id, state: applied.id === undefined ? applied.state : { id: applied.id, ...applied.state } };
-        },
-    });
+    const evaluation = await evaluateStack({ stack });
     // Wait for the write: the caller exits right after, and a large document to a pipe would be cut short.
     await new Promise<void>((resolve, reject) => process.stdout.write(`${JSON.stringify(planDocument(evaluation))}\n`, (e) => (e ? reject(e) : resolve())));
 }

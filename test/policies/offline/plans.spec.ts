@@ -39,6 +39,20 @@ describe("policy check on the program's offline plans", function () {
             ["advisory", "docker-network-advise-standard-mtu", "sophia-performance-network", 'Overlay network "sophia-performance" uses MTU 9000, above 1500: jumbo frames must be carried by every hop of the underlay.']);
     });
 
+    it("checks the document `npm run plan -- --stack dev --json` prints, as is", () => {
+        const plan = npmRun("plan", "--stack", "dev", "--json");
+        expect(plan.status, plan.stderr).to.equal(0);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dev-plan-"));
+        try {
+            fs.writeFileSync(path.join(dir, "dev.json"), plan.stdout);
+            const r = policyCheck("--config", "policies/config/dev.json", path.join(dir, "dev.json"));
+            expect(r.status, r.stdout + r.stderr).to.equal(0);
+            expect(r.stdout).to.match(/dev\.json: \d+ resources checked, 0 mandatory and \d+ advisory violation\(s\)\.\n$/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("keeps each stack's policy config tiers equal to the stack's `sophia-infra:tiers`", () => {
         for (const stack of ["prod", "dev"]) {
             const stackTiers = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"))?.config?.["sophia-infra:tiers"];
