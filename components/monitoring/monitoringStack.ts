@@ -189,7 +189,12 @@ export class MonitoringStack extends pulumi.ComponentResource {
 
     constructor(name: string, args: MonitoringStackArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("sophia:monitoring:MonitoringStack", name, {}, opts);
-        validateMonitoringStackArgs(args);
+        try {
+            validateMonitoringStackArgs(args);
+        } catch (e) {
+            // Tie the message to this component's URN in `pulumi preview`.
+            throw new pulumi.ResourceError((e as Error).message, this);
+        }
 
         const images = { ...DEFAULT_MONITORING_IMAGES, ...(args.images ?? {}) };
         const prefix = args.namePrefix ?? "";

@@ -280,6 +280,9 @@ describe("MonitoringStack", function () {
         it("rejects a target that takes a job name the stack uses itself", () => {
             expect(() => mod.validateMonitoringStackArgs({ ...base(), targets: [{ job: "redis", serviceName: "redis", port: 6379 }] })).to.throw(/job "redis" is reserved/);
         });
+        it("makes the constructor fail with the same message, tied to the component", () => {
+            expect(() => new mod.MonitoringStack("bad", { ...base(), retentionTime: "forever" })).to.throw(/`retentionTime` must be a Prometheus duration/);
+        });
         it("rejects an SMTP password without a username", () => {
             expect(() => mod.validateMonitoringStackArgs({ ...base(), email: { to: "a@b.c", from: "x@y.z", smarthost: "h:25", password: "p" } })).to.throw(/`email.password` needs `email.username`/);
         });
