@@ -34,8 +34,11 @@ export const ROUTE_TIMING = { groupWait: "30s", groupInterval: "5m", repeatInter
 /** Receiver names. */
 export const RECEIVERS = { default: "default", critical: "critical", blackhole: "blackhole" } as const;
 
-const SLACK_TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.service }} ({{ . }}){{ end }}';
-const SLACK_TEXT = "{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\n*What to do:* {{ .Annotations.recommendation }}{{ with .Annotations.runbook_url }}\n*Runbook:* {{ . }}{{ end }}\n{{ end }}";
+/** Notification templates (Go templates over Alertmanager's template data). */
+export const SLACK_TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.service }} ({{ . }}){{ end }}';
+export const SLACK_TEXT = "{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\n*What to do:* {{ .Annotations.recommendation }}{{ with .Annotations.runbook_url }}\n*Runbook:* {{ . }}{{ end }}\n{{ end }}";
+
+export const EMAIL_SUBJECT = '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.service }} ({{ . }}){{ end }}';
 
 function slack(o: SlackReceiverOptions): SlackConfig {
     return { api_url_file: o.apiUrlFile, channel: o.channel, send_resolved: true, title: SLACK_TITLE, text: SLACK_TEXT };
@@ -53,7 +56,7 @@ function email(o: EmailReceiverOptions): EmailConfig {
         ...(o.passwordFile ? { auth_password_file: o.passwordFile } : {}),
         require_tls: o.requireTls ?? true,
         send_resolved: true,
-        headers: { Subject: '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.service }} ({{ . }}){{ end }}' },
+        headers: { Subject: EMAIL_SUBJECT },
     };
 }
 

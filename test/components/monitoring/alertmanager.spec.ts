@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ChildProcess, spawn } from "child_process";
 import * as net from "net";
-import { buildAlertmanagerConfig, INHIBIT_RULES, RECEIVERS, ROUTE_TIMING } from "../../../components/monitoring/alertmanagerConfig";
+import { buildAlertmanagerConfig, EMAIL_SUBJECT, INHIBIT_RULES, RECEIVERS, ROUTE_TIMING, SLACK_TEXT, SLACK_TITLE } from "../../../components/monitoring/alertmanagerConfig";
 import { runTool, tempDir, writeYamlFiles } from "./tools";
 
 const full = buildAlertmanagerConfig({
@@ -85,6 +85,16 @@ describe("buildAlertmanagerConfig", function () {
         const mailOnly = buildAlertmanagerConfig({ email: { to: "a@b.c", from: "x@y.z", smarthost: "h:25" } });
         expect(recv(RECEIVERS.default, mailOnly).email_configs).to.have.length(1);
         expect(recv(RECEIVERS.blackhole, mailOnly)).to.deep.equal({ name: RECEIVERS.blackhole });
+    });
+
+    it("uses notification templates that Alertmanager can execute (amtool template render)", () => {
+        writeYamlFiles(tmp.dir, { "empty.tmpl": '{{ define "sophia.unused" }}{{ end }}' });
+        const render = (text: string) => runTool("amtool", ["template", "render", `--template.glob=${tmp.dir}/empty.tmpl`, `--template.text=${text}`], tmp.dir);
+        for (const t of [SLACK_TITLE, SLACK_TEXT, EMAIL_SUBJECT]) {
+            const r = render(t);
+            expect(r.status, `${t}\n${r.output}`).to.equal(0);
+        }
+        expect(render("{{ .CommonLabels.alertname }} {{ .NoSuchField }}").status, "a broken template must fail").to.not.equal(0);
     });
 
     describe("inhibit_rules (structure)", () => {
