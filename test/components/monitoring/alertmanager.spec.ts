@@ -166,13 +166,48 @@ describe("buildAlertmanagerConfig", function () {
                 ]),
             });
             expect(res.status).to.equal(200);
-            const inhibited = await names(`${base}/api/v2/alerts?inhibited=true&active=false&silenced=false`);
-            const active = await names(`${base}/api/v2/alerts?inhibited=false&active=true&silenced=false`);
+            const inhibited = await names(`${base}/api/v2/alerts?inhibited=true&active=false&silenced=false&filter=stack%3D%22test%22`);
+            const active = await names(`${base}/api/v2/alerts?inhibited=false&active=true&silenced=false&filter=stack%3D%22test%22`);
             expect(inhibited).to.deep.equal(["ChatCacheHitRatioAnomaly", "NodeFilesystemExhaustionPredicted"]);
             expect(active).to.deep.equal(["NodeDown", "NodeMemoryExhaustionPredicted", "RedisDown", "ServiceHighErrorRatio"]);
         });
+
+        it("suppresses a down service's symptoms, Postgres connection alerts and same-alert warnings, per object", async () => {
+            const endsAt = new Date(Date.now() + 3600_000).toISOString();
+            // A stack label of its own keeps these apart from the previous test's alerts (every rule compares `stack`).
+            const alert = (labels: Record<string, string>) => ({ labels: { stack: "test2", ...labels }, annotations: { summary: "s" }, endsAt });
+            const res = await fetch(`${base}/api/v2/alerts`, {
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify([
+                    alert({ alertname: "ServiceDown", service: "chat-cache", severity: "critical" }),
+                    alert({ alertname: "TargetDown", service: "chat-cache", instance: "10.0.0.2:8080", severity: "warning" }),
+                    alert({ alertname: "TargetDown", service: "sync-monitor", instance: "10.0.0.3:9091", severity: "warning" }),
+                    alert({ alertname: "PostgresDown", service: "postgres", severity: "critical" }),
+                    alert({ alertname: "PostgresConnectionsNearLimit", service: "postgres", severity: "warning" }),
+                    alert({ alertname: "SecretSyncDrift", secret: "A", target: "repo:x", severity: "critical" }),
+                    alert({ alertname: "SecretSyncDrift", secret: "A", target: "repo:x", severity: "warning", drift: "stale" }),
+                    alert({ alertname: "SecretSyncDrift", secret: "B", target: "repo:x", severity: "warning", drift: "stale" }),
+                ]),
+            });
+            expect(res.status).to.equal(200);
+            const inhibited = await alerts(`${base}/api/v2/alerts?inhibited=true&active=false&silenced=false&filter=stack%3D%22test2%22`);
+            expect(inhibited.map((a) => `${a.alertname}/${a.service ?? a.secret}/${a.severity}`).sort()).to.deep.equal([
+                "PostgresConnectionsNearLimit/postgres/warning", "SecretSyncDrift/A/warning", "TargetDown/chat-cache/warning",
+            ]);
+            const active = await alerts(`${base}/api/v2/alerts?inhibited=false&active=true&silenced=false&filter=stack%3D%22test2%22`);
+            expect(active.map((a) => `${a.alertname}/${a.service ?? a.secret}/${a.severity}`).sort()).to.deep.equal([
+                "PostgresDown/postgres/critical", "SecretSyncDrift/A/critical", "SecretSyncDrift/B/warning", "ServiceDown/chat-cache/critical", "TargetDown/sync-monitor/warning",
+            ]);
+        });
     });
 });
+
+async function alerts(url: string): Promise<Record<string, string>[]> {
+    const res = await fetch(url);
+    expect(res.status).to.equal(200);
+    return ((await res.json()) as { labels: Record<string, string> }[]).map((a) => a.labels);
+}
 
 async function names(url: string): Promise<string[]> {
     const res = await fetch(url);
