@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { completionText, isCacheableCompletion } from "./completion";
@@ -7,7 +8,7 @@ import type { Config } from "./config";
 import { parseControls, type CacheControls } from "./controls";
 import { errorBody, HttpError } from "./errors";
 import { Flight, type Outcome } from "./flight";
-import { cacheKey, KEY_VERSION, tenantOf } from "./key";
+import { cacheKey, KEY_VERSION, sha256hex, tenantOf } from "./key";
 import { UpstreamLimiter } from "./limiter";
 import { createMetrics, type Metrics } from "./metrics";
 import { parseChatRequest, type ChatRequest } from "./request";
@@ -38,28 +39,32 @@ export interface App {
     close(graceMs?: number): Promise<void>;
 }
 
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-        const declared = Number(req.headers["content-length"]);
-        if (Number.isFinite(declared) && declared > limit) {
-            reject(new BodyTooLarge());
+/** Reads a request body up to `limit` bytes; callback style so a cache hit can be answered without a promise chain. */
+function readBody(req: IncomingMessage, limit: number, done: (tooLarge: boolean, raw: Buffer) => void): void {
+    const declared = Number(req.headers["content-length"]);
+    if (declared > limit) {
+        done(true, Buffer.alloc(0));
+        return;
+    }
+    let first: Buffer | undefined;
+    let parts: Buffer[] | undefined;
+    let size = 0;
+    let finished = false;
+    req.on("data", (c: Buffer) => {
+        if (finished) return;
+        size += c.length;
+        if (size > limit) {
+            finished = true;
+            done(true, Buffer.alloc(0));
             return;
         }
-        const parts: Buffer[] = [];
-        let size = 0;
-        req.on("data", (c: Buffer) => {
-            size += c.length;
-            if (size > limit) {
-                req.removeAllListeners("data");
-                reject(new BodyTooLarge());
-                return;
-            }
-            parts.push(c);
-        });
-        req.on("end", () => resolve(parts.length === 1 ? parts[0] : Buffer.concat(parts)));
-        req.on("error", reject);
+        if (!first) first = c;
+        else (parts ??= [first]).push(c);
+    });
+    req.on("end", () => {
+        if (finished) return;
+        finished = true;
+        done(false, parts ? Buffer.concat(parts) : (first ?? Buffer.alloc(0)));
     });
 }
 
@@ -101,9 +106,17 @@ export function createApp(deps: AppDeps): App {
 
     const maxTtl = Math.max(MAX_RULE_TTL, config.defaultTtlSeconds);
 
+    // Pre-bound label children: the hit path should not hash label objects on every request.
+    const counters = new Map<string, { inc(): void }>();
     function count(result: string, cls: string): void {
-        metrics.requests.inc({ result, ttl_class: cls });
+        const k = result + "|" + cls;
+        let c = counters.get(k);
+        if (!c) counters.set(k, (c = metrics.requests.labels(result, cls)));
+        c.inc();
     }
+    const lookupLru = metrics.lookupDuration.labels("lru");
+    const lookupRedis = metrics.lookupDuration.labels("redis");
+    const lookupNone = metrics.lookupDuration.labels("none");
 
     function savedTokens(entry: { usage?: { total_tokens?: number } }): void {
         const t = entry.usage?.total_tokens;
@@ -117,7 +130,7 @@ export function createApp(deps: AppDeps): App {
             metrics.cacheWrites.inc({ outcome: "skipped_uncacheable" });
             return;
         }
-        const body = JSON.stringify(c);
+        const body = Buffer.from(JSON.stringify(c));
         if (body.length > config.maxEntryBytes) {
             metrics.cacheWrites.inc({ outcome: "skipped_too_large" });
             return;
@@ -128,57 +141,89 @@ export function createApp(deps: AppDeps): App {
         logger.debug({ key: hash.slice(0, 16), ttl, bytes: body.length }, "cached completion");
     }
 
-    async function chat(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-        const baseHeaders: Record<string, string> = { "x-request-id": requestId };
-        let cls = "default";
-        let raw: Buffer;
-        try {
-            raw = await readBody(req, config.maxBodyBytes);
-        } catch (err) {
-            if (err instanceof BodyTooLarge) {
-                count("error", cls);
-                res.setHeader("connection", "close");
-                sendJson(res, 413, JSON.stringify(errorBody(`Request body exceeds MAX_BODY_BYTES (${config.maxBodyBytes} bytes).`, "invalid_request_error", "request_too_large")), baseHeaders);
-                return;
-            }
-            throw err;
-        }
-        const body: ChatRequest = parseChatRequest(raw);
+    /** Decisions derived from a validated request (memoised per fingerprint; holds no prompt text). */
+    interface Prepared {
+        controls: CacheControls;
+        cls: string;
+        stream: boolean;
+        includeUsage: boolean;
+        cacheable: boolean;
+        hash?: string;
+    }
+    const prepared = new LRUCache<string, Prepared>({ max: 10000 });
+
+    function prepare(req: IncomingMessage, body: ChatRequest): Prepared {
         const controls = parseControls(body.cache, header(req, "cache-control"));
         const metadata = body.metadata as Record<string, unknown> | undefined;
         const context = header(req, "x-chat-context") ?? (typeof metadata?.context === "string" ? metadata.context : undefined);
-        cls = ttlClass(config.rules, context);
         const stream = body.stream === true;
         const includeUsage = stream && (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
         const temperature = typeof body.temperature === "number" ? body.temperature : 1;
         const deterministic = temperature === 0 || typeof body.seed === "number";
         const n = typeof body.n === "number" ? body.n : 1;
         const cacheable = (deterministic || controls.optIn || config.cacheNondeterministic) && (n <= 1 || config.cacheMultipleChoices) && !(controls.noCache && controls.noStore);
+        const hash = cacheable ? cacheKey({ tenant: tenantOf(header(req, "authorization"), header(req, "x-tenant-id")), namespace: controls.namespace, body, rules: config.rules }) : undefined;
+        return { controls, cls: ttlClass(config.rules, context), stream, includeUsage, cacheable, hash };
+    }
 
+    /** Fingerprint of everything that decides the key; a repeat of the same bytes skips parsing and key building. */
+    function fingerprintOf(req: IncomingMessage, raw: Buffer): string {
+        return sha256hex(`${header(req, "authorization") ?? ""}\n${header(req, "x-tenant-id") ?? ""}\n${header(req, "cache-control") ?? ""}\n${header(req, "x-chat-context") ?? ""}\n${raw.toString("latin1")}`);
+    }
+
+    /** Answers from a fresh entry; true when it did. */
+    function serveFresh(res: ServerResponse, requestId: string, prep: Prepared, entry: Entry): boolean {
+        if (!store.isFresh(entry)) return false;
+        const age = store.age(entry);
+        if (prep.controls.maxAge !== undefined && age > prep.controls.maxAge) return false;
+        count("hit", prep.cls);
+        savedTokens(entry.completion);
+        sendCompletion(res, entry.completion, entry.body, prep.stream, prep.includeUsage, { "x-request-id": requestId, "x-cache-status": "HIT", age });
+        return true;
+    }
+
+    /**
+     * The hot path, fully synchronous: a request seen before whose answer sits fresh in the local tier.
+     * Returns false when the full (async) path must run.
+     */
+    function tryLocalHit(res: ServerResponse, requestId: string, fingerprint: string): boolean {
+        const prep = prepared.get(fingerprint);
+        if (!prep || prep.hash === undefined || prep.controls.noCache) return false;
+        const t0 = process.hrtime.bigint();
+        const found = store.getLocal(prep.hash);
+        if (!found) return false;
+        lookupLru.observe(Number(process.hrtime.bigint() - t0) / 1e9);
+        return serveFresh(res, requestId, prep, found.entry);
+    }
+
+    async function chat(req: IncomingMessage, res: ServerResponse, requestId: string, raw: Buffer, fingerprint: string): Promise<void> {
+        const baseHeaders: Record<string, string> = { "x-request-id": requestId };
+        let body: ChatRequest | undefined;
+        let prep = prepared.get(fingerprint);
+        if (!prep) {
+            body = parseChatRequest(raw);
+            prep = prepare(req, body);
+            prepared.set(fingerprint, prep);
+        }
+        const { controls, stream, includeUsage, cacheable, hash } = prep;
+        const cls = prep.cls;
+
+        let stale: Entry | undefined;
+        if (hash !== undefined && !controls.noCache) {
+            const t0 = process.hrtime.bigint();
+            // The local tier answers synchronously; only a local miss pays for the Redis round trip.
+            const found = store.getLocal(hash) ?? (await store.get(hash));
+            (found ? (found.tier === "lru" ? lookupLru : lookupRedis) : lookupNone).observe(Number(process.hrtime.bigint() - t0) / 1e9);
+            if (found) {
+                if (serveFresh(res, requestId, prep, found.entry)) return;
+                if (!store.isFresh(found.entry)) stale = found.entry;
+            }
+        }
+
+        body ??= parseChatRequest(raw);
         // What goes upstream: the client's body without the proxy's own field (OpenAI rejects unknown arguments).
         const forward: Record<string, unknown> = { ...body };
         delete forward.cache;
-
-        let hash: string | undefined;
-        let stale: Entry | undefined;
-        if (cacheable) {
-            hash = cacheKey({ tenant: tenantOf(header(req, "authorization"), header(req, "x-tenant-id")), namespace: controls.namespace, body, rules: config.rules });
-            if (!controls.noCache) {
-                const t0 = process.hrtime.bigint();
-                const found = await store.get(hash);
-                metrics.lookupDuration.observe({ tier: found?.tier ?? "none" }, Number(process.hrtime.bigint() - t0) / 1e9);
-                if (found) {
-                    const age = store.age(found.entry);
-                    if (store.isFresh(found.entry) && (controls.maxAge === undefined || age <= controls.maxAge)) {
-                        count("hit", cls);
-                        savedTokens(found.entry.completion);
-                        sendCompletion(res, found.entry.completion, found.entry.body, stream, includeUsage, { ...baseHeaders, "x-cache-status": "HIT", age });
-                        return;
-                    }
-                    if (!store.isFresh(found.entry)) stale = found.entry;
-                }
-            }
-        }
 
         const coalesce = cacheable && !controls.noCache && !controls.noStore;
         const write = cacheable && !controls.noStore;
@@ -273,13 +318,29 @@ export function createApp(deps: AppDeps): App {
                 sendJson(res, 405, JSON.stringify(errorBody(`Method ${req.method} is not allowed on ${path}; use POST.`, "invalid_request_error", "method_not_allowed")), { ...baseHeaders, allow: "POST" });
                 return;
             }
-            try {
-                await chat(req, res, requestId);
-            } catch (err) {
-                if (!(err instanceof HttpError)) throw err;
-                metrics.requests.inc({ result: "error", ttl_class: "default" });
-                sendJson(res, err.status, JSON.stringify(err.toBody()), { ...err.headers, ...baseHeaders });
-            }
+            await new Promise<void>((resolve, reject) => {
+                readBody(req, config.maxBodyBytes, (tooLarge, raw) => {
+                    if (tooLarge) {
+                        count("error", "default");
+                        res.setHeader("connection", "close");
+                        sendJson(res, 413, JSON.stringify(errorBody(`Request body exceeds MAX_BODY_BYTES (${config.maxBodyBytes} bytes).`, "invalid_request_error", "request_too_large")), baseHeaders);
+                        resolve();
+                        return;
+                    }
+                    const fingerprint = fingerprintOf(req, raw);
+                    if (tryLocalHit(res, requestId, fingerprint)) {
+                        resolve();
+                        return;
+                    }
+                    chat(req, res, requestId, raw, fingerprint)
+                        .catch((err: unknown) => {
+                            if (!(err instanceof HttpError)) throw err;
+                            count("error", "default");
+                            sendJson(res, err.status, JSON.stringify(err.toBody()), { ...err.headers, ...baseHeaders });
+                        })
+                        .then(resolve, reject);
+                });
+            });
             return;
         }
         if (req.method === "GET" && (path === "/v1/models" || path === "/models")) return models(req, res, baseHeaders);

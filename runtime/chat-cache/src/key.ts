@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import crypto from "node:crypto";
 import type { CacheRules } from "./rules";
 import type { ChatRequest } from "./request";
 
@@ -14,13 +14,37 @@ export const EXCLUDED_FIELDS = new Set(["stream", "stream_options", "metadata", 
 /** OpenAI defaults filled in before hashing, so an absent field and its default value share an entry. */
 export const DEFAULTS: Readonly<Record<string, unknown>> = { temperature: 1, top_p: 1, n: 1, presence_penalty: 0, frequency_penalty: 0 };
 
+/** Hex SHA-256; uses the one-shot `crypto.hash` where Node has it (cheaper than a Hash object on the hit path). */
+export const sha256hex: (data: string) => string =
+    typeof (crypto as { hash?: unknown }).hash === "function"
+        ? (data) => (crypto as unknown as { hash(alg: string, data: string, enc: string): string }).hash("sha256", data, "hex")
+        : (data) => crypto.createHash("sha256").update(data).digest("hex");
+
 /** JSON with object keys sorted at every level: equal values give equal strings whatever the field order. */
 export function canonicalJSON(value: unknown): string {
     if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-    if (Array.isArray(value)) return "[" + value.map((v) => (v === undefined ? "null" : canonicalJSON(v))).join(",") + "]";
+    if (Array.isArray(value)) {
+        let out = "[";
+        for (let i = 0; i < value.length; i++) {
+            if (i > 0) out += ",";
+            const v = value[i];
+            out += v === undefined || typeof v === "function" ? "null" : canonicalJSON(v);
+        }
+        return out + "]";
+    }
     const obj = value as Record<string, unknown>;
-    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-    return "{" + keys.map((k) => JSON.stringify(k) + ":" + canonicalJSON(obj[k])).join(",") + "}";
+    const keys = Object.keys(obj);
+    if (keys.length > 1) keys.sort();
+    let out = "{";
+    let first = true;
+    for (const k of keys) {
+        const v = obj[k];
+        if (v === undefined || typeof v === "function") continue;
+        if (!first) out += ",";
+        first = false;
+        out += JSON.stringify(k) + ":" + canonicalJSON(v);
+    }
+    return out + "}";
 }
 
 const POLITE = /^(?:please|can you|could you|would you)\b[\s,]*/i;
@@ -57,8 +81,8 @@ export function normaliseMessages(messages: Array<Record<string, unknown>>, rule
  * A tenant header can only narrow a partition, never join another key's entries.
  */
 export function tenantOf(authorization: string | undefined, tenantHeader: string | undefined): string {
-    const auth = authorization ? createHash("sha256").update(authorization.replace(/^Bearer\s+/i, "")).digest("hex") : "-";
-    return tenantHeader ? `${auth}/${createHash("sha256").update(tenantHeader).digest("hex")}` : auth;
+    const auth = authorization ? sha256hex(authorization.replace(/^Bearer\s+/i, "")) : "-";
+    return tenantHeader ? `${auth}/${sha256hex(tenantHeader)}` : auth;
 }
 
 /** Everything that makes up one cache key; the single builder used for read and write. */
@@ -85,5 +109,5 @@ export function keyMaterial({ tenant, namespace, body, rules }: KeyInput): Recor
 
 /** Hex SHA-256 of the canonical key material; contains no prompt text. */
 export function cacheKey(input: KeyInput): string {
-    return createHash("sha256").update(canonicalJSON(keyMaterial(input))).digest("hex");
+    return sha256hex(canonicalJSON(keyMaterial(input)));
 }

@@ -15,10 +15,18 @@ export function sendJson(res: ServerResponse, status: number, body: string, head
 }
 
 /** Sends a stored or fresh completion in the shape the current request asked for (JSON or SSE). */
-export function sendCompletion(res: ServerResponse, completion: Completion, body: string | undefined, stream: boolean, includeUsage: boolean, headers: Record<string, string | number>): void {
+export function sendCompletion(res: ServerResponse, completion: Completion, body: Buffer | undefined, stream: boolean, includeUsage: boolean, headers: Record<string, string | number>): void {
     if (res.headersSent || res.destroyed) return;
     if (!stream) {
-        sendJson(res, 200, body ?? JSON.stringify(completion), headers);
+        if (body) {
+            // Hot path (cache hits): one literal header object, pre-encoded body bytes.
+            headers["content-type"] = "application/json";
+            headers["content-length"] = body.length;
+            res.writeHead(200, headers);
+            res.end(body);
+        } else {
+            sendJson(res, 200, JSON.stringify(completion), headers);
+        }
         return;
     }
     const sse = renderStream(completion, includeUsage);

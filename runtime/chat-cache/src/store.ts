@@ -10,8 +10,8 @@ export interface Entry {
     storedAt: number;
     ttl: number;
     completion: Completion;
-    /** `JSON.stringify(completion)`, kept so a hit sends bytes without serialising again. */
-    body: string;
+    /** `JSON.stringify(completion)` as UTF-8, kept so a hit sends bytes without serialising again. */
+    body: Buffer;
 }
 
 /** Result of a lookup. */
@@ -54,7 +54,7 @@ export class CacheStore {
             this.lru = new LRUCache<string, Entry>({
                 max: opts.lruMaxEntries,
                 maxSize: opts.lruMaxBytes,
-                sizeCalculation: (e) => e.body.length * 2 + 256,
+                sizeCalculation: (e) => e.body.length * 3 + 256,
             });
         }
         this.breaker = new CircuitBreaker(opts.breakerThreshold, opts.breakerCooldownMs, (open) => {
@@ -83,6 +83,12 @@ export class CacheStore {
         return e.storedAt + (e.ttl + this.opts.staleSeconds) * 1000 - this.now();
     }
 
+    /** Looks a key up in the local tier only (synchronous). */
+    getLocal(hash: string): Lookup | undefined {
+        const local = this.lru?.get(hash);
+        return local ? { entry: local, tier: "lru" } : undefined;
+    }
+
     /** Looks a key up in the LRU, then Redis. Never throws. */
     async get(hash: string): Promise<Lookup | undefined> {
         const local = this.lru?.get(hash);
@@ -102,7 +108,7 @@ export class CacheStore {
         let entry: Entry;
         try {
             const parsed = JSON.parse(raw) as { storedAt: number; ttl: number; completion: Completion };
-            entry = { storedAt: parsed.storedAt, ttl: parsed.ttl, completion: parsed.completion, body: JSON.stringify(parsed.completion) };
+            entry = { storedAt: parsed.storedAt, ttl: parsed.ttl, completion: parsed.completion, body: Buffer.from(JSON.stringify(parsed.completion)) };
         } catch {
             this.metrics.redisErrors.inc({ op: "decode" });
             return undefined;
