@@ -1,4 +1,4 @@
-import { JOBS, SYNC_MONITOR } from "../names";
+import { CHAT_CACHE, JOBS, SYNC_MONITOR } from "../names";
 import { AlertingRule, RecordingRule, RuleGroup } from "../types";
 
 /** z-score threshold and how long it must hold (the original design's 1-hour trend window, 3 sigma). */
@@ -23,8 +23,10 @@ export interface AnomalySignal {
     readonly minStddev: number;
     /** Which deviation is bad. */
     readonly direction: "up" | "down";
-    /** Absolute guard: only alert while the signal itself is on the bad side of this value (low-traffic guard). */
+    /** Absolute guard: only alert while the signal itself is on the bad side of this value. */
     readonly floor: number;
+    /** Extra condition per service, e.g. a minimum request rate, so a handful of requests cannot look like an anomaly. */
+    readonly guard?: string;
     readonly summary: string;
     readonly description: string;
     readonly recommendation: string;
@@ -52,6 +54,8 @@ export const ANOMALY_SIGNALS: readonly AnomalySignal[] = [
     },
     {
         alert: "ChatCacheHitRatioAnomaly", record: "chatcache:hit:ratio_rate5m", minStddev: 0.02, direction: "down", floor: 1,
+        // At least 0.2 cacheable requests/s (60 in the 5m window): below that one miss moves the ratio by percents.
+        guard: `sum by (service) (rate(${CHAT_CACHE.requests}{service="${JOBS.chatCache}",result!="bypass"}[5m])) > 0.2`,
         summary: "chat-cache hit ratio dropped sharply",
         description: "The 5-minute chat-cache hit ratio has been more than 3 standard deviations below its 1-hour baseline for 10 minutes: more requests go to the paid upstream.",
         recommendation: "Check Redis (RedisDown, evictions, memory) and the chat-cache Redis circuit; a new client may send non-deterministic requests (temperature > 0, changing prompts) that bypass or miss the cache.",
@@ -99,9 +103,10 @@ export function zscoreRule(signal: AnomalySignal): RecordingRule {
 /** The alert of one signal. */
 export function anomalyAlert(signal: AnomalySignal): AlertingRule {
     const z = zscoreRecord(signal.record);
-    const expr = signal.direction === "up"
+    const base = signal.direction === "up"
         ? `${z} > ${ANOMALY_SIGMA} and on(service) ${signal.record} > ${signal.floor}`
         : `${z} < -${ANOMALY_SIGMA} and on(service) ${signal.record} < ${signal.floor}`;
+    const expr = signal.guard ? `${base} and on(service) (${signal.guard})` : base;
     return {
         alert: signal.alert,
         expr,

@@ -126,6 +126,12 @@ const ANOMALIES: AnomalyData[] = [
     },
 ];
 
+const anomalyGuardCases: AlertCase[] = [{
+    alert: "ChatCacheHitRatioAnomaly", name: "stays quiet when the same drop happens at a trickle of traffic", evalTime: "84m", fires: [],
+    series: chatRequests({ hit: 6, miss: 4 }, { hit: 1, miss: 9 }),
+    checks: [{ expr: "count(chatcache:hit:zscore1h < -3)", evalTime: "84m", samples: [{ labels: "{}", value: 1 }] }],
+}];
+
 const anomalyCases: AlertCase[] = ANOMALIES.flatMap((a) => [
     {
         alert: a.alert, name: "fires 14 minutes after a step change", series: a.anomalous(), evalTime: "84m", fires: [a.labels],
@@ -229,6 +235,7 @@ export const ALERT_CASES: readonly AlertCase[] = [
         checks: [{ expr: "service:latency:score", evalTime: "25m", samples: [{ labels: '{service="chat-cache"}', value: 1 }] }],
     },
     ...anomalyCases,
+    ...anomalyGuardCases,
     ...capacityCases(),
     ...dependencyCases(),
 ];
