@@ -92,6 +92,14 @@ describe("chat-cache proxy", function () {
             expect(sent.metadata).to.deep.equal({ a: "b" });
         });
 
+        it("normalises whitespace for the key only: the upstream gets the text as sent", async () => {
+            await (await h.post(det("  What   is\n the  answer? "))).text();
+            await h.app.store.flush();
+            const hit = await h.post(det("What is the answer?"));
+            expect(hit.headers.get("x-cache-status")).to.equal("HIT");
+            expect(h.fake.requests[0].body.messages[0].content).to.equal("  What   is\n the  answer? ");
+        });
+
         it("forwards the client's Authorization when UPSTREAM_API_KEY is unset", async () => {
             await h.post(det("x"), { authorization: "Bearer sk-client" });
             expect(h.fake.requests[0].headers.authorization).to.equal("Bearer sk-client");
