@@ -73,16 +73,22 @@ restore_host() {
   for t in filter nat; do
     iptables -t "$t" -S 2>/dev/null | grep -E -- "$bridge|$gw_bridge|10\.213\.|10\.214\.|10\.215\." | sed 's/^-A /-D /' | while read -r rule; do
       eval "iptables -t $t $rule" 2>/dev/null || true
-    done
+    done || true
   done
   if pgrep -x dockerd >/dev/null 2>&1; then
     return 0
   fi
+  # The encrypted overlays' VXLAN rules (INPUT drop/accept, mangle OUTPUT mark): only ours when no other dockerd runs.
+  for t in filter mangle; do
+    iptables -t "$t" -S 2>/dev/null | grep -E -- '--dport 4789 .*-m u32' | sed 's/^-A /-D /' | while read -r rule; do
+      eval "iptables -t $t $rule" 2>/dev/null || true
+    done || true
+  done
   if [ "$(cat "$state/docker_chains.before" 2>/dev/null)" = no ]; then
     for t in filter nat; do
       iptables -t "$t" -S 2>/dev/null | grep -E -- '-j DOCKER' | sed 's/^-A /-D /' | while read -r rule; do
         eval "iptables -t $t $rule" 2>/dev/null || true
-      done
+      done || true
       for chain in DOCKER DOCKER-USER DOCKER-ISOLATION-STAGE-1 DOCKER-ISOLATION-STAGE-2 DOCKER-INGRESS; do
         iptables -t "$t" -F "$chain" 2>/dev/null && iptables -t "$t" -X "$chain" 2>/dev/null || true
       done
@@ -112,7 +118,7 @@ stop() {
   done
   # Unmount what the daemon may have left mounted under its own directories, then remove them.
   if [ -d "$state" ]; then
-    grep -o " $state/[^ ]*" /proc/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    { grep -o " $state/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
     rm -rf "$state"
   fi
   echo "daemon: stopped and removed $state"
