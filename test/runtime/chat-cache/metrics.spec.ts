@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, metricValue, startHarness, type Harness } from "./harness";
+import { det, detStream, metricValue, startHarness, type Harness } from "./harness";
 
 async function histCount(h: Harness, name: string, labels: Record<string, string> = {}): Promise<number> {
     const m = await h.registry.getSingleMetric(name)!.get();
@@ -23,7 +23,7 @@ describe("chat-cache metrics", function () {
     });
 
     it("records results by TTL class, lookups by tier, upstream latency and time to first token, and saved tokens", async () => {
-        const stream = await h.client().chat.completions.create({ ...det("metrics"), stream: true, stream_options: { include_usage: true } });
+        const stream = await h.client().chat.completions.create(detStream("metrics", { stream_options: { include_usage: true } }));
         for await (const _ of stream) void _;
         await h.app.store.flush();
         await (await h.post(det("metrics"), { "x-chat-context": "infrastructure" })).text();
