@@ -2,7 +2,9 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { packArgs, PACK_NAME, policies } from "../../policies/policies";
+import { resourceArgs, runResourcePolicy, runStackPolicy } from "./util";
 
 const PACK_DIR = path.resolve(__dirname, "../../policies");
 const AREAS = ["network", "service", "data", "github", "stack"];
@@ -61,6 +63,24 @@ describe("policy pack", () => {
             const row = doc.split("\n").find((l) => l.startsWith(`| \`${p.name}\``));
             expect(row, p.name).to.be.a("string");
             expect(row!.split("|")[2].trim(), p.name).to.equal(p.enforcementLevel);
+        }
+    });
+
+    it("copes with missing fields: no policy throws on empty or partial resources", async () => {
+        const types = ["docker:index/service:Service", "docker:index/network:Network", "docker:index/image:Image",
+            "github:index/actionsSecret:ActionsSecret", "docker:index/secret:Secret"];
+        const partial = [{}, { taskSpec: {} }, { taskSpec: { containerSpec: {}, resources: {} } }, { driver: "overlay" }, { labels: [] }];
+        for (const policy of policies) {
+            if ("validateStack" in policy) {
+                await runStackPolicy(policy as StackValidationPolicy, []);
+                await runStackPolicy(policy as StackValidationPolicy, types.map((type, i) => ({ type, name: `r${i}`, props: {} })));
+                continue;
+            }
+            for (const type of types) {
+                for (const props of partial) {
+                    await runResourcePolicy(policy as ResourceValidationPolicy, resourceArgs(policy, type, JSON.parse(JSON.stringify(props))));
+                }
+            }
         }
     });
 });
