@@ -54,7 +54,7 @@ async function main(): Promise<void> {
             await app.close(config.shutdownGraceMs);
             await redis.quit().catch(() => redis.disconnect());
             logger.info("shutdown complete");
-            process.exit(0);
+            process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
         } catch (err) {
             logger.error({ err: (err as Error).message }, "shutdown failed");
             process.exit(1);
@@ -62,6 +62,14 @@ async function main(): Promise<void> {
     };
     process.on("SIGTERM", () => void shutdown("SIGTERM"));
     process.on("SIGINT", () => void shutdown("SIGINT"));
+    // A bug must not leave a half-working process behind: log it and drain like a SIGTERM, exiting non-zero.
+    const fatal = (kind: string) => (err: unknown) => {
+        logger.fatal({ err: (err as Error)?.message, stack: (err as Error)?.stack }, kind);
+        process.exitCode = 1;
+        void shutdown(kind).finally(() => process.exit(1));
+    };
+    process.on("uncaughtException", fatal("uncaughtException"));
+    process.on("unhandledRejection", fatal("unhandledRejection"));
 }
 
 void main();
