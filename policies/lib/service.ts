@@ -77,6 +77,11 @@ export function hasDigest(ref: ImageRef): boolean {
     return ref.digest !== undefined && /^sha256:[0-9a-f]{64}$/.test(ref.digest);
 }
 
+/** True for a local image id (`sha256:<64 hex>`): what docker.Image reports as repoDigest when it does not push. */
+export function isImageId(image: string): boolean {
+    return /^sha256:[0-9a-f]{64}$/.test(image);
+}
+
 /** Last path segment of the repository (`docker.io/library/redis` -> `redis`). */
 export function imageBaseName(image: string): string {
     const repo = parseImage(image).repository;

@@ -30,6 +30,18 @@ describe("docker-stack-require-built-runtime-images", () => {
         ]);
     });
 
+    it("passes a local image id that is the stack build's repoDigest", async () => {
+        const local: StackResource = { type: IMAGE, name: "chat-cache-image", props: { imageName: "sophia/chat-cache:dev", repoDigest: DIGEST } };
+        expect(await runStackPolicy(policy, [local, runtime(DIGEST)])).to.deep.equal([]);
+    });
+
+    it("fails the same repository at another digest (an old or foreign build)", async () => {
+        const other = `ghcr.io/sophia-ai/chat-cache@sha256:${"cd".repeat(32)}`;
+        expect(await runStackPolicy(policy, [build, runtime(other)])).to.deep.equal([
+            [urn, `Runtime service "chat-cache" must run an image built by this stack's docker.Image resources, got "${other}".`],
+        ]);
+    });
+
     it("fails a runtime service when the stack builds nothing", async () => {
         expect(await runStackPolicy(policy, [runtime(`ghcr.io/sophia-ai/chat-cache@${DIGEST}`)])).to.have.length(1);
     });
