@@ -57,6 +57,20 @@ describe("chat-cache coalescing", function () {
         expect(h.fake.calls).to.equal(1);
     });
 
+    it("renders a JSON leader's answer as SSE for a streaming follower", async () => {
+        h.fake.behave = () => ({ kind: "ok", delayMs: 150, content: "json led" });
+        const client = h.client();
+        const leader = client.chat.completions.create(detParams("json leader")).withResponse();
+        await until(() => h.fake.calls === 1, 2000, "leader upstream call");
+        const follower = await client.chat.completions.create(detStream("json leader")).withResponse();
+        let text = "";
+        for await (const c of follower.data) text += c.choices[0]?.delta?.content ?? "";
+        expect(follower.response.headers.get("x-cache-status")).to.equal("COALESCED");
+        expect(text).to.equal("json led");
+        expect((await leader).response.headers.get("x-cache-status")).to.equal("MISS");
+        expect(h.fake.calls).to.equal(1);
+    });
+
     it("keeps the shared upstream call running when the leader disconnects while others wait", async () => {
         h.fake.behave = () => ({ kind: "ok", delayMs: 200 });
         const body = JSON.stringify(det("leader leaves"));
