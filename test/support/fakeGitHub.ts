@@ -132,17 +132,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         send(res, 200, { total_count: items.length, [key]: slice }, links.length ? { link: links.join(", ") } : {});
     };
 
-    const readBody = (req: IncomingMessage): Promise<Record<string, unknown>> => new Promise((resolve) => {
-        let data = "";
-        req.on("data", (c) => (data += c));
-        req.on("end", () => {
-            try {
-                resolve(data ? JSON.parse(data) : {});
-            } catch {
-                resolve({ __invalid: true });
-            }
-        });
-    });
+    const parseBody = (data: string): Record<string, unknown> => {
+        try {
+            return data ? JSON.parse(data) : {};
+        } catch {
+            return { __invalid: true };
+        }
+    };
 
     const listView = (name: string, s: StoredSecret, org?: string) => ({
         name, created_at: s.created_at, updated_at: s.updated_at,
@@ -152,7 +148,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     const visibleTo = (repo: Repo, s: StoredSecret) =>
         s.visibility === "all" || (s.visibility === "private" && repo.private) || (s.visibility === "selected" && (s.selected ?? []).includes(repo.id));
 
-    async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    async function route(req: IncomingMessage, res: ServerResponse, rawBody: string): Promise<void> {
         const url = new URL(req.url ?? "/", "http://localhost");
         const method = req.method ?? "GET";
         const p = url.pathname;
@@ -220,7 +216,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
             return send(res, 204);
         }
         if (method === "PUT") {
-            const body = await readBody(req);
+            const body = parseBody(rawBody);
             if (!/^[A-Z_][A-Z0-9_]*$/.test(name) || name.startsWith("GITHUB_")) return send(res, 422, { message: "Invalid secret name" });
             if (typeof body.key_id !== "string") return send(res, 422, { message: "Invalid request.\n\n\"key_id\" wasn't supplied." });
             if (body.key_id !== st.keyId) return send(res, 422, { message: "Bad key_id" });
@@ -243,10 +239,15 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
 
     const sockets = new Set<Socket>();
     const server = http.createServer((req, res) => {
-        const done = () => route(req, res).catch((e) => send(res, 500, { message: String(e) }));
         res.on("finish", () => calls.push({ method: req.method ?? "", path: (req.url ?? "").split("?")[0], status: res.statusCode }));
-        if (opts.latencyMs) setTimeout(done, opts.latencyMs);
-        else void done();
+        // Read the whole request first: answering before the request is consumed stalls keep-alive connections.
+        let data = "";
+        req.on("data", (c) => (data += c));
+        req.on("end", () => {
+            const done = () => route(req, res, data).catch((e) => send(res, 500, { message: String(e) }));
+            if (opts.latencyMs) setTimeout(done, opts.latencyMs);
+            else void done();
+        });
     });
     server.keepAliveTimeout = 1000;
     server.on("connection", (s) => {

@@ -88,11 +88,13 @@ export async function startPostgres(opts: { db?: string } = {}): Promise<Postgre
     return {
         url, port, dataDir, createDatabase,
         async stop() {
-            if (proc.exitCode === null) {
+            // Smart shutdown first (lets clients that are still closing finish, so they see no FATAL error), then fast,
+            // then kill.
+            for (const [signal, waitMs] of [["SIGTERM", 3000], ["SIGINT", 10_000], ["SIGKILL", 5000]] as const) {
+                if (proc.exitCode !== null || proc.signalCode !== null) break;
                 const exited = new Promise((r) => proc.once("exit", r));
-                proc.kill("SIGINT"); // fast shutdown
-                await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-                if (proc.exitCode === null) proc.kill("SIGKILL");
+                proc.kill(signal);
+                await Promise.race([exited, new Promise((r) => setTimeout(r, waitMs))]);
             }
             rmSync(dir, { recursive: true, force: true });
         },
