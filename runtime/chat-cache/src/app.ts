@@ -41,7 +41,15 @@ export interface App {
 
 /** Reads a request body up to `limit` bytes; callback style so a cache hit can be answered without a promise chain. */
 function readBody(req: IncomingMessage, limit: number, done: (tooLarge: boolean, raw: Buffer) => void): void {
-    const declared = Number(req.headers["content-length"]);
+    // Scan rawHeaders: `req.headers` is built lazily and the hit path avoids building it.
+    let declared = NaN;
+    const h = req.rawHeaders;
+    for (let i = 0; i < h.length; i += 2) {
+        if (h[i].length === 14 && h[i].toLowerCase() === "content-length") {
+            declared = Number(h[i + 1]);
+            break;
+        }
+    }
     if (declared > limit) {
         done(true, Buffer.alloc(0));
         return;
@@ -166,9 +174,24 @@ export function createApp(deps: AppDeps): App {
         return { controls, cls: ttlClass(config.rules, context), stream, includeUsage, cacheable, hash };
     }
 
-    /** Fingerprint of everything that decides the key; a repeat of the same bytes skips parsing and key building. */
+    /**
+     * Fingerprint of everything that decides the key; a repeat of the same bytes skips parsing and key building.
+     * Scans `rawHeaders` so the hit path never builds the lazy `req.headers` object.
+     */
     function fingerprintOf(req: IncomingMessage, raw: Buffer): string {
-        return sha256hex(`${header(req, "authorization") ?? ""}\n${header(req, "x-tenant-id") ?? ""}\n${header(req, "cache-control") ?? ""}\n${header(req, "x-chat-context") ?? ""}\n${raw.toString("latin1")}`);
+        let auth = "";
+        let tenant = "";
+        let cc = "";
+        let ctx = "";
+        const h = req.rawHeaders;
+        for (let i = 0; i < h.length; i += 2) {
+            const name = h[i];
+            if (name.length === 13 && name.toLowerCase() === "authorization") auth = h[i + 1];
+            else if (name.length === 11 && name.toLowerCase() === "x-tenant-id") tenant = h[i + 1];
+            else if (name.length === 13 && name.toLowerCase() === "cache-control") cc = h[i + 1];
+            else if (name.length === 14 && name.toLowerCase() === "x-chat-context") ctx = h[i + 1];
+        }
+        return sha256hex(`${auth}\n${tenant}\n${cc}\n${ctx}\n${raw.toString("latin1")}`);
     }
 
     /** Answers from a fresh entry; true when it did. */
@@ -306,41 +329,32 @@ export function createApp(deps: AppDeps): App {
         }
     }
 
-    async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-        const requestId = randomUUID();
+    /** POST /v1/chat/completions: callback style up to the local-tier lookup, so a hit creates no promise. */
+    function completions(req: IncomingMessage, res: ServerResponse, requestId: string, onError: (err: unknown) => void): void {
+        readBody(req, config.maxBodyBytes, (tooLarge, raw) => {
+            if (tooLarge) {
+                count("error", "default");
+                res.setHeader("connection", "close");
+                sendJson(res, 413, JSON.stringify(errorBody(`Request body exceeds MAX_BODY_BYTES (${config.maxBodyBytes} bytes).`, "invalid_request_error", "request_too_large")), { "x-request-id": requestId });
+                return;
+            }
+            const fingerprint = fingerprintOf(req, raw);
+            if (tryLocalHit(res, requestId, fingerprint)) return;
+            chat(req, res, requestId, raw, fingerprint).catch((err: unknown) => {
+                if (!(err instanceof HttpError)) return onError(err);
+                count("error", "default");
+                sendJson(res, err.status, JSON.stringify(err.toBody()), { ...err.headers, "x-request-id": requestId });
+            });
+        });
+    }
+
+    async function handle(req: IncomingMessage, res: ServerResponse, requestId: string, path: string): Promise<void> {
         const baseHeaders = { "x-request-id": requestId };
-        if (closing) res.setHeader("connection", "close");
-        const url = req.url ?? "/";
-        const q = url.indexOf("?");
-        const path = q === -1 ? url : url.slice(0, q);
         if (path === "/v1/chat/completions" || path === "/chat/completions") {
             if (req.method !== "POST") {
                 sendJson(res, 405, JSON.stringify(errorBody(`Method ${req.method} is not allowed on ${path}; use POST.`, "invalid_request_error", "method_not_allowed")), { ...baseHeaders, allow: "POST" });
                 return;
             }
-            await new Promise<void>((resolve, reject) => {
-                readBody(req, config.maxBodyBytes, (tooLarge, raw) => {
-                    if (tooLarge) {
-                        count("error", "default");
-                        res.setHeader("connection", "close");
-                        sendJson(res, 413, JSON.stringify(errorBody(`Request body exceeds MAX_BODY_BYTES (${config.maxBodyBytes} bytes).`, "invalid_request_error", "request_too_large")), baseHeaders);
-                        resolve();
-                        return;
-                    }
-                    const fingerprint = fingerprintOf(req, raw);
-                    if (tryLocalHit(res, requestId, fingerprint)) {
-                        resolve();
-                        return;
-                    }
-                    chat(req, res, requestId, raw, fingerprint)
-                        .catch((err: unknown) => {
-                            if (!(err instanceof HttpError)) throw err;
-                            count("error", "default");
-                            sendJson(res, err.status, JSON.stringify(err.toBody()), { ...err.headers, ...baseHeaders });
-                        })
-                        .then(resolve, reject);
-                });
-            });
             return;
         }
         if (req.method === "GET" && (path === "/v1/models" || path === "/models")) return models(req, res, baseHeaders);
@@ -371,11 +385,18 @@ export function createApp(deps: AppDeps): App {
             if (closing && inFlightRequests === 0) drained?.();
         };
         res.on("close", done);
-        handle(req, res).catch((err: unknown) => {
+        const onError = (err: unknown) => {
             logger.error({ err: (err as Error).message, stack: (err as Error).stack }, "unhandled error");
             if (!res.headersSent) sendJson(res, 500, JSON.stringify(errorBody("Internal Server Error", "server_error")));
             else res.destroy();
-        });
+        };
+        const requestId = randomUUID();
+        if (closing) res.setHeader("connection", "close");
+        const url = req.url ?? "/";
+        const q = url.indexOf("?");
+        const path = q === -1 ? url : url.slice(0, q);
+        if (req.method === "POST" && (path === "/v1/chat/completions" || path === "/chat/completions")) completions(req, res, requestId, onError);
+        else handle(req, res, requestId, path).catch(onError);
     });
     server.on("clientError", (_err, socket) => {
         if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
