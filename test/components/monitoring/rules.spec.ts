@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import * as path from "path";
 import { allAlerts, buildRuleFiles, resolveRuleOptions } from "../../../components/monitoring/rules";
 import { isAlertingRule, RecordingRule } from "../../../components/monitoring/types";
 import { promtoolExprTest, promtoolTest, renderAnnotation } from "./promtoolHarness";
@@ -84,6 +83,5 @@ describe("monitoring rules", function () {
 
     it("renders label templates the way the harness expects", () => {
         expect(renderAnnotation("{{ $labels.service }} on {{ $labels.node }}", { service: "redis" })).to.equal("redis on ");
-        expect(path.basename("rules/health.yml")).to.equal("health.yml");
     });
 });
