@@ -19,6 +19,12 @@ export interface RedisServer {
     close(): Promise<void>;
 }
 
+// Servers still running when the test process exits (a crashed suite skips its `after`) are killed with it.
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+    for (const c of live) c.kill("SIGKILL");
+});
+
 /** Finds a free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -68,10 +74,12 @@ export async function startRedis(binary = "redis-server"): Promise<RedisServer> 
             stdio: ["ignore", "ignore", "pipe"],
         });
         child = c;
+        live.add(c);
         let stderr = "";
         c.stderr?.on("data", (d) => (stderr += d.toString()));
         exited = new Promise((resolve) => c.once("exit", () => resolve()));
         void exited.then(() => {
+            live.delete(c);
             if (child === c) child = undefined;
         });
         const deadline = Date.now() + 10000;
