@@ -56,6 +56,7 @@ export interface Harness {
     clock: TestClock;
     config: SyncConfig;
     budget: WriteBudget;
+    github: GitHubSecrets;
     /** Rebuilds the monitor (same DB and fakes) with another config, e.g. to simulate a restart. */
     rebuild(config?: Record<string, unknown>): Monitor;
     close(): Promise<void>;
@@ -108,7 +109,7 @@ export async function startHarness(pg: PostgresServer, o: HarnessOptions): Promi
     const alerter = new Alerter({ url: o.alertmanager === "none" ? undefined : am.url, logger, metrics, redactor, scanner, clock, ttlMs: 900_000 });
     const build = () => createMonitor({ config, github, esc: escClient, ledger, alerter, metrics, logger, redactor, scanner, hmacKey: HMAC_KEY, clock, budget });
     const h: Harness = {
-        gh, esc, am, pool, ledger, metrics, registry, redactor, scanner, logger, logs, clock, config, budget,
+        gh, esc, am, pool, ledger, metrics, registry, redactor, scanner, logger, logs, clock, config, budget, github,
         monitor: build(),
         rebuild(next) {
             if (next) config = parseSyncConfig(next);

@@ -229,6 +229,25 @@ describe("sync-monitor heal", function () {
         expect(h.gh.calls.filter((c) => c.path.endsWith("/public-key"))).to.have.length(1);
     });
 
+    it("pushes a `selected` org secret with the ids of its selectedRepositories", async () => {
+        const cfg = baseConfig({
+            secrets: [{ key: "github.npmToken", targets: [{ scope: "org", owner: "acme", visibility: "selected", selectedRepositories: ["api"] }] }],
+        });
+        let apiId = 0;
+        h = await startHarness(pg, { config: cfg, values: VALUES, secrets: SECRETS, seed: (gh) => {
+            gh.addOrg("acme");
+            apiId = gh.addRepo("acme", "api", { private: false });
+            gh.addRepo("acme", "web", { private: false });
+        } });
+        await adoptAll(h);
+        expect(h.gh.value(ORG, "NPM_TOKEN")).to.equal("npm-v1");
+        expect(h.gh.meta(ORG, "NPM_TOKEN")!.visibility).to.equal("selected");
+        const visible = async (repo: string) => (await h.github.listRepoOrgSecrets("acme", repo)).map((s) => s.name);
+        expect(apiId).to.be.greaterThan(0);
+        expect(await visible("api")).to.deep.equal(["NPM_TOKEN"]);
+        expect(await visible("web")).to.deep.equal([]);
+    });
+
     it("--dry-run style checks plan without writing anything", async () => {
         h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
