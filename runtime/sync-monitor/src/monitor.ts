@@ -211,8 +211,17 @@ export function createMonitor(deps: MonitorDeps): Monitor {
                 outcomes.push({ ...base(a), outcome: "runs automatically in --monitor mode" });
                 continue;
             }
-            const rec = await ledger.proposeHeal({ action: a.action, risk: a.risk, kind: a.kind, scope: a.target.scope, target: a.target.id, name: a.name, reason: a.reason },
-                a.risk === "low" ? "approved" : "pending", now());
+            const proposal = { action: a.action, risk: a.risk, kind: a.kind, scope: a.target.scope, target: a.target.id, name: a.name, reason: a.reason };
+            let rec = await ledger.proposeHeal(proposal, a.risk === "low" ? "approved" : "pending", now());
+            if (a.risk === "high" && rec.status === "approved" && rec.approvedAt === null) {
+                // Auto-approved while low risk, now high (e.g. it became tampered): it needs a human again.
+                await ledger.finishHeal(rec.id, "skipped", "risk rose to high; re-proposed for approval", now());
+                rec = await ledger.proposeHeal(proposal, "pending", now());
+            } else if (a.risk === "low" && rec.status === "pending" && execute) {
+                // Proposed while high risk, now low (e.g. only stale): no approval needed any more.
+                await ledger.approve(rec.id, now());
+                rec = (await ledger.heal(rec.id))!;
+            }
             if (rec.status === "pending") {
                 outcomes.push({ ...base(a), id: rec.id, outcome: "awaiting approval" });
                 continue;

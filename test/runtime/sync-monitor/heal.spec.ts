@@ -130,6 +130,21 @@ describe("sync-monitor heal", function () {
         expect(h.gh.value(REPO, "SOPHIA_DB_PASSWORD")).to.equal("edited-by-hand");
     });
 
+    it("re-asks for approval when a deferred low-risk heal becomes high risk", async () => {
+        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme, budget: { perMinute: 3 } });
+        await adoptAll(h); // spends the 3 writes of this minute
+        h.esc.setEnvironment(ENV_REF, { ...VALUES, api: { ...VALUES.api, dbPassword: "db-v2" } }, SECRETS);
+        const deferred = await h.monitor.runCheck({ heal: true });
+        expect(deferred.heals.map((x) => `${x.risk}:${x.outcome}`)).to.deep.equal(["low:deferred (minute_budget)"]);
+        h.gh.setSecret(REPO, "SOPHIA_DB_PASSWORD", "edited-by-hand");
+        h.clock.advance(61_000);
+        const r = await h.monitor.runCheck({ heal: true });
+        expect(r.heals.map((x) => `${x.risk}:${x.kind}:${x.outcome}`)).to.deep.equal(["high:tampered:awaiting approval"]);
+        expect(h.gh.value(REPO, "SOPHIA_DB_PASSWORD")).to.equal("edited-by-hand");
+        const old = (await h.monitor.heals()).find((x) => x.id === deferred.heals[0].id)!;
+        expect(old).to.include({ status: "skipped", outcome: "risk rose to high; re-proposed for approval" });
+    });
+
     it("deletes only extras the ledger owns, and only after approval", async () => {
         const cfg = baseConfig({ heal: { enabled: true, deleteExtras: true } });
         h = await startHarness(pg, { config: cfg, values: VALUES, secrets: SECRETS, seed: seedAcme });
