@@ -2,12 +2,16 @@
  * The Sophia AI platform on Docker Swarm. This is the only file that reads `pulumi.Config`: it validates the stack
  * configuration once (components/stackConfig.ts) and hands plain typed args to the components.
  */
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
-    ESC_SECRET_KEYS, OverlayNetwork, parseStackConfig, Postgres, PROJECT, RawStackConfig, Redis, StackConfig,
-    StackConfigError, SwarmService,
+    ChatCache, ESC_SECRET_KEYS, GITHUB_SECRET_VALUES_KEY, GithubSecrets, OverlayNetwork, parseStackConfig, Postgres,
+    PROJECT, RawStackConfig, Redis, RuntimeImage, StackConfig, StackConfigError, SwarmService, SyncMonitor,
 } from "./components";
+import { JOBS, monitoringResources, MonitoringStack, ScrapeTarget } from "./components/monitoring";
+import { renderSyncConfig } from "./runtime/sync-monitor/src/syncConfig";
 
 const config = new pulumi.Config(PROJECT);
 
@@ -23,6 +27,9 @@ function readStackConfig(): StackConfig {
         services: config.getObject("services"),
         redis: config.getObject("redis"),
         postgres: config.getObject("postgres"),
+        monitoring: config.getObject("monitoring"),
+        runtime: config.getObject("runtime"),
+        github: config.getObject("github"),
     };
     try {
         return parseStackConfig(raw);
@@ -37,18 +44,26 @@ function readStackConfig(): StackConfig {
 
 const stack = readStackConfig();
 const publicHost = config.get("publicHost") ?? "localhost";
+type SecretKey = typeof ESC_SECRET_KEYS[number];
 
-/** A secret from ESC (prod) or one generated once and kept in state (dev). */
-function platformSecret(keyName: typeof ESC_SECRET_KEYS[number]): pulumi.Output<string> {
-    if (stack.secretsSource === "esc") {
-        // Secret config is plain text inside the program; read it once to fail early and by name, then keep it secret.
-        const value = config.get(keyName);
-        if (!value) {
-            throw new pulumi.RunError(`Config \`${PROJECT}:${keyName}\` is empty but \`${PROJECT}:secretsSource\` is "esc". Add it to the stack's ESC environment under values.pulumiConfig, or use secretsSource "generated".`);
-        }
+/**
+ * A platform secret. Set values (from ESC in prod) win; otherwise a generated one (kept in state) where that makes
+ * sense and the stack generates secrets; otherwise, when required, a config error naming the key.
+ */
+function secret(key: SecretKey, opts: { generate?: number; requiredFor?: string }): pulumi.Output<string> | undefined {
+    // Secret config is plain text inside the program; read it once to fail early and by name, then keep it secret.
+    const value = config.get(key);
+    if (value) {
         return pulumi.secret(value);
     }
-    return new random.RandomPassword(keyName, { length: 32, special: false }).result;
+    if (opts.generate && stack.secretsSource === "generated") {
+        return new random.RandomPassword(key, { length: opts.generate, special: false }).result;
+    }
+    if (opts.requiredFor) {
+        const where = stack.secretsSource === "esc" ? "Add it to the stack's ESC environment under values.pulumiConfig" : "Set it with `pulumi config set --secret`";
+        throw new pulumi.RunError(`Config \`${PROJECT}:${key}\` is empty but ${opts.requiredFor} needs it (\`${PROJECT}:secretsSource\` is "${stack.secretsSource}"). ${where}.`);
+    }
+    return undefined;
 }
 
 // Overlay networks, encrypted unless a stack explicitly says otherwise.
@@ -59,40 +74,44 @@ const networks = Object.fromEntries(stack.networks.map((n) => [n.name, new Overl
     internal: n.internal,
 })]));
 const networkIds = (names: string[]) => names.map((n) => networks[n].id);
-const ports = (list: { target: number; published: number }[]) =>
+const allNetworkIds = Object.values(networks).map((n) => n.id);
+const hostPorts = (list: { target: number; published: number }[]) =>
     list.map((p) => ({ target: p.target, published: p.published, mode: stack.publishMode }));
+const onePort = (target: number, published: number | undefined) => (published ? hostPorts([{ target, published }]) : undefined);
+const common = { endpointMode: stack.endpointMode, converge: stack.converge };
 
 // Data services.
+const redisPassword = secret("redisPassword", { generate: 32, requiredFor: "Redis" })!;
 const redis = new Redis("redis", {
+    ...common,
     image: stack.redis.image,
     resources: stack.redis.resources,
     maxmemoryBytes: stack.redis.maxmemoryBytes,
     evictionPolicy: stack.redis.evictionPolicy,
-    password: platformSecret("redisPassword"),
+    password: redisPassword,
     networks: networkIds(stack.redis.networks),
     constraints: stack.redis.constraints,
-    endpointMode: stack.endpointMode,
-    ports: ports(stack.redis.publish),
-    converge: stack.converge,
+    ports: hostPorts(stack.redis.publish),
 });
 
+const postgresPassword = secret("postgresPassword", { generate: 32, requiredFor: "Postgres" })!;
 const postgres = new Postgres("postgres", {
+    ...common,
     image: stack.postgres.image,
     resources: stack.postgres.resources,
-    password: platformSecret("postgresPassword"),
+    password: postgresPassword,
     user: stack.postgres.user,
     database: stack.postgres.database,
     maxConnections: stack.postgres.maxConnections,
     storage: stack.postgres.storage,
     networks: networkIds(stack.postgres.networks),
     constraints: stack.postgres.constraints,
-    endpointMode: stack.endpointMode,
-    ports: ports(stack.postgres.publish),
-    converge: stack.converge,
+    ports: hostPorts(stack.postgres.publish),
 });
 
 // Application services: each entry of `sophia-infra:services` becomes one SwarmService.
 const appServices = stack.services.map((s) => new SwarmService(s.name, {
+    ...common,
     serviceName: s.name,
     image: s.image,
     resources: s.resources,
@@ -102,24 +121,129 @@ const appServices = stack.services.map((s) => new SwarmService(s.name, {
     networks: networkIds(s.networks),
     constraints: s.constraints,
     spreadOver: s.spreadOver,
-    ports: ports(s.publish),
-    endpointMode: stack.endpointMode,
+    ports: hostPorts(s.publish),
     gpus: s.gpus,
-    converge: stack.converge,
     metrics: s.metricsPath ? { port: s.port, path: s.metricsPath } : undefined,
 }));
+
+// The two runtime containers, built from runtime/ by this program and run by digest.
+const runtimeDir = path.join(__dirname, "runtime");
+const runtimeVersion = (service: string) =>
+    (JSON.parse(fs.readFileSync(path.join(runtimeDir, service, "package.json"), "utf8")) as { version: string }).version;
+const registry = stack.runtime.registry && {
+    ...stack.runtime.registry,
+    password: stack.runtime.registry.username
+        ? secret("registryPassword", { requiredFor: `pushing to ${stack.runtime.registry.server}` })
+        : undefined,
+};
+const buildImage = (service: string) => new RuntimeImage(service, {
+    service, runtimeDir, tag: runtimeVersion(service), baseImage: stack.runtime.baseImage, registry,
+});
+// Nodes pull a pushed image from the registry with these credentials; a local image needs none.
+const registryAuth = registry?.username && registry.password
+    ? { serverAddress: registry.server, username: registry.username, password: registry.password }
+    : undefined;
+
+const cc = stack.runtime.chatCache;
+const chatCacheImage = cc && buildImage("chat-cache");
+const chatCache = cc && new ChatCache("chat-cache", {
+    ...common,
+    image: chatCacheImage!.repoDigest,
+    resources: cc.resources,
+    replicas: cc.replicas,
+    port: cc.port,
+    networks: allNetworkIds,
+    constraints: cc.constraints,
+    ports: onePort(cc.port, cc.publish),
+    redis: { host: redis.serviceName, port: redis.port, password: redisPassword },
+    upstream: { baseUrl: cc.upstreamBaseUrl, apiKey: secret("upstreamApiKey", {}) },
+    env: cc.env,
+    rules: cc.rules,
+    registryAuth,
+});
+
+// Monitoring: every service that declares a metrics endpoint is scraped per task.
+const monitoringNetworkIds = allNetworkIds;
+const scrapeTargets: ScrapeTarget[] = [
+    ...stack.services.filter((s) => s.metricsPath).map((s) => ({ job: s.name, serviceName: s.name, port: s.port, path: s.metricsPath })),
+    ...(cc ? [{ job: JOBS.chatCache, serviceName: "chat-cache", port: cc.port }] : []),
+    ...(stack.github.sync ? [{ job: JOBS.syncMonitor, serviceName: "sync-monitor", port: stack.runtime.syncMonitor.port }] : []),
+];
+const m = stack.monitoring;
+const monitoring = m.enabled ? new MonitoringStack("monitoring", {
+    ...common,
+    networks: monitoringNetworkIds,
+    targets: scrapeTargets,
+    stack: pulumi.getStack(),
+    resources: monitoringResources(stack.resolvedTiers),
+    images: m.images,
+    publishMode: stack.publishMode,
+    publish: m.publish,
+    enableGrafana: m.grafana,
+    enableCadvisor: m.cadvisor,
+    grafanaAdminPassword: m.grafana ? secret("grafanaAdminPassword", { generate: 24, requiredFor: "Grafana" }) : undefined,
+    redis: { serviceName: "redis", port: redis.port, password: redisPassword },
+    postgres: { serviceName: "postgres", port: postgres.port, user: postgres.user, database: postgres.database, password: postgresPassword },
+    slack: m.slack && { channel: m.slack.channel, webhookUrl: secret("slackWebhookUrl", { requiredFor: "the Slack receiver" })! },
+    email: m.email && { ...m.email, password: m.email.username ? secret("smtpPassword", { requiredFor: "SMTP authentication" }) : undefined },
+    retentionTime: m.retentionTime,
+    retentionSize: m.retentionSize,
+    constraints: m.constraints,
+}) : undefined;
+
+// Secret sync: the mapping drives both the GitHub secrets created here and the monitor that proves they match.
+const sync = stack.github.sync;
+const syncConfigYaml = sync && renderSyncConfig(sync);
+const githubToken = sync ? secret("githubToken", stack.github.manageSecrets ? {} : { requiredFor: "the sync-monitor" }) : undefined;
+const githubSecrets = sync && stack.github.manageSecrets && githubToken
+    ? new GithubSecrets("github-secrets", {
+        mapping: sync,
+        values: config.requireSecretObject<Record<string, unknown>>(GITHUB_SECRET_VALUES_KEY),
+        token: githubToken,
+        baseUrl: stack.github.baseUrl,
+    })
+    : undefined;
+if (sync && stack.github.manageSecrets && !githubToken) {
+    pulumi.log.info(`No \`${PROJECT}:githubToken\` configured: GitHub Actions secrets are not managed by this stack.`);
+}
+const sm = stack.runtime.syncMonitor;
+const syncMonitorImage = sync && buildImage("sync-monitor");
+const syncMonitor = sync && new SyncMonitor("sync-monitor", {
+    ...common,
+    image: syncMonitorImage!.repoDigest,
+    resources: sm.resources,
+    port: sm.port,
+    networks: allNetworkIds,
+    constraints: sm.constraints,
+    ports: onePort(sm.port, sm.publish),
+    syncConfigYaml: syncConfigYaml!,
+    githubApiUrl: sm.githubApiUrl,
+    githubToken: githubToken ?? secret("githubToken", { requiredFor: "the sync-monitor" })!,
+    pulumiBackendUrl: sm.pulumiBackendUrl,
+    pulumiAccessToken: secret("pulumiAccessToken", { requiredFor: "the sync-monitor (reading ESC)" })!,
+    postgres: { host: postgres.serviceName, port: postgres.port, user: postgres.user, database: postgres.database, password: postgresPassword },
+    hmacKey: secret("syncHmacKey", { generate: 64, requiredFor: "the sync-monitor ledger" })!,
+    adminToken: secret("syncAdminToken", { generate: 40, requiredFor: "sync-monitor heal approvals" })!,
+    alertmanagerUrl: monitoring?.alertmanagerUrl,
+    env: sm.env,
+    registryAuth,
+});
 
 const published = [
     ...stack.services.map((s) => ({ name: s.name, ports: s.publish })),
     { name: "redis", ports: stack.redis.publish },
     { name: "postgres", ports: stack.postgres.publish },
 ].flatMap(({ name, ports: list }) => list.map((p) => [`${name}:${p.target}`, `${publicHost}:${p.published}`]));
+const url = (port: number | undefined, p = "") => (port ? `http://${publicHost}:${port}${p}` : undefined);
 
 /** Docker service names, by role. */
 export const serviceNames = {
     redis: redis.serviceName,
     postgres: postgres.serviceName,
     apps: appServices.map((s) => s.serviceName),
+    chatCache: chatCache?.serviceName,
+    syncMonitor: syncMonitor?.serviceName,
+    monitoring: monitoring ? Object.values(monitoring.services).map((s) => s.serviceName) : [],
 };
 /** Overlay network ids, by name. */
 export const networkIdsByName = Object.fromEntries(Object.entries(networks).map(([n, net]) => [n, net.id]));
@@ -127,3 +251,18 @@ export const networkIdsByName = Object.fromEntries(Object.entries(networks).map(
 export const publishedEndpoints = Object.fromEntries(published);
 /** The Postgres settings applied with `-c`, and Redis' maxmemory, for review in `pulumi stack output`. */
 export const dataTuning = { postgres: postgres.settings, redisMaxmemoryBytes: redis.maxmemoryBytes };
+/** chat-cache's OpenAI-compatible base URL (clients set it as baseURL). */
+export const chatCacheEndpoint = cc ? (url(cc.publish, "/v1") ?? pulumi.interpolate`http://chat-cache:${cc.port}/v1`) : undefined;
+/** Grafana, where published. */
+export const grafanaUrl = monitoring && m.grafana ? (url(m.publish.grafana) ?? monitoring.grafanaUrl) : undefined;
+/** The sync-monitor's health report. */
+export const syncMonitorHealthUrl = sync
+    ? (url(sm.publish, "/api/v1/secret-sync/health") ?? `http://sync-monitor:${sm.port}/api/v1/secret-sync/health`)
+    : undefined;
+/** Digests of the images this stack built. */
+export const imageDigests = {
+    chatCache: chatCacheImage?.repoDigest,
+    syncMonitor: syncMonitorImage?.repoDigest,
+};
+/** GitHub secrets managed by this stack (`scope|target|name`). */
+export const managedGithubSecrets = githubSecrets?.managed ?? [];

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { nodeHttpHealthcheck } from "./nodeHealthcheck";
 import { MountedFile } from "./swarmObjects";
-import { PublishedPortArgs, SwarmService } from "./swarmService";
+import { PublishedPortArgs, SwarmService, SwarmServiceArgs } from "./swarmService";
 import { ResolvedResources } from "./tiers";
 
 export const CHAT_CACHE_REDIS_PASSWORD_FILE = "/run/secrets/redis_password";
@@ -28,6 +28,8 @@ export interface ChatCacheArgs {
     readonly env?: Record<string, string>;
     /** TTL rules file content (YAML/JSON), mounted as a Docker config and passed as CACHE_RULES_FILE. */
     readonly rules?: string;
+    /** Credentials to pull the image from a private registry. */
+    readonly registryAuth?: SwarmServiceArgs["registryAuth"];
 }
 
 /** The chat-cache proxy as a Swarm service: stateless, start-first updates, secrets as files, metrics on its port. */
@@ -77,6 +79,7 @@ export class ChatCache extends pulumi.ComponentResource {
             stopGracePeriod: "40s",
             metrics: { port: this.port, path: "/metrics" },
             labels: { "sophia.runtime": "chat-cache" },
+            registryAuth: args.registryAuth,
         }, { parent: this });
         this.serviceName = this.swarmService.serviceName;
         this.registerOutputs({ serviceName: this.serviceName });

@@ -1,4 +1,5 @@
 import { validateMtu } from "./overlayNetwork";
+import { GithubConfig, MonitoringConfig, parseGithub, parseMonitoring, parseRuntime, RuntimeConfig } from "./platformConfig";
 import { redisMaxmemoryFits } from "./redisTuning";
 import { durationMs } from "./swarmService";
 import { DEFAULT_TIERS, ResolvedResources, resolveTierSpec, TIER_NAMES, TierName, TierSpec } from "./tiers";
@@ -11,7 +12,13 @@ export const PROJECT = "sophia-infra";
  * Secret config keys a stack with `secretsSource: esc` must receive (normally from its imported ESC environment).
  * The offline plan fills exactly these with marked placeholders when it cannot reach ESC.
  */
-export const ESC_SECRET_KEYS = ["postgresPassword", "redisPassword"] as const;
+export const ESC_SECRET_KEYS = [
+    "postgresPassword", "redisPassword", "grafanaAdminPassword", "syncHmacKey", "syncAdminToken", "githubToken",
+    "pulumiAccessToken", "registryPassword", "slackWebhookUrl", "smtpPassword", "upstreamApiKey",
+] as const;
+
+/** Secret config key holding the tree of ESC values that GitHub secrets are set from (keys are the mapping's paths). */
+export const GITHUB_SECRET_VALUES_KEY = "githubSecretValues";
 
 /** A config error: names the key and says how to fix it. `pulumi preview` prints it without a stack trace. */
 export class StackConfigError extends Error {
@@ -33,6 +40,9 @@ export interface RawStackConfig {
     readonly services?: unknown;
     readonly redis?: unknown;
     readonly postgres?: unknown;
+    readonly monitoring?: unknown;
+    readonly runtime?: unknown;
+    readonly github?: unknown;
 }
 
 /** A network as validated. */
@@ -89,11 +99,16 @@ export interface StackConfig {
     readonly endpointMode: "vip" | "dnsrr";
     readonly publishMode: "ingress" | "host";
     readonly tiers: Record<Exclude<TierName, "custom">, TierSpec>;
+    /** The standard tiers (after overrides) in Docker units, for services that take a tier by name. */
+    readonly resolvedTiers: Record<Exclude<TierName, "custom">, ResolvedResources>;
     readonly networks: NetworkConfig[];
     readonly converge: { delay: string; timeout: string } | false;
     readonly services: AppServiceConfig[];
     readonly redis: RedisConfig;
     readonly postgres: PostgresConfig;
+    readonly monitoring: MonitoringConfig;
+    readonly runtime: RuntimeConfig;
+    readonly github: GithubConfig;
 }
 
 const key = (k: string) => `\`${PROJECT}:${k}\``;
@@ -395,17 +410,14 @@ function parsePostgres(raw: unknown, tiers: StackConfig["tiers"], networkNames: 
 }
 
 /** Checks that no two services publish the same port (Swarm would refuse the second one at deploy time). */
-export function assertUniquePublishedPorts(owners: { key: string; ports: PortConfig[] }[]): void {
+export function assertUniquePublishedPorts(published: { key: string; port: number }[]): void {
     const byPort = new Map<number, string>();
-    for (const owner of owners) {
-        owner.ports.forEach((p, i) => {
-            const k = `${owner.key}.publish[${i}]`;
-            const other = byPort.get(p.published);
-            if (other !== undefined) {
-                fail(k, `publishes port ${p.published}, which ${other} already publishes`, "Give each published port to one service only.");
-            }
-            byPort.set(p.published, `${key(k)}`);
-        });
+    for (const { key: k, port } of published) {
+        const other = byPort.get(port);
+        if (other !== undefined) {
+            fail(k, `publishes port ${port}, which ${key(other)} already publishes`, "Give each published port to one service only.");
+        }
+        byPort.set(port, k);
     }
 }
 
@@ -420,10 +432,22 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
     const services = parseServices(raw.services, tiers, networkNames);
     const redis = parseRedis(raw.redis, tiers, networkNames);
     const postgres = parsePostgres(raw.postgres, tiers, networkNames);
+    const { monitoring, runtime, github } = wrapErrors(() => ({
+        monitoring: parseMonitoring(fail, raw.monitoring),
+        runtime: parseRuntime(fail, raw.runtime, tiers, validateImage),
+        github: parseGithub(fail, raw.github),
+    }));
+    const list = (k: string, ports: PortConfig[]) => ports.map((p, i) => ({ key: `${k}.publish[${i}]`, port: p.published }));
+    const one = (k: string, port: number | undefined) => (port ? [{ key: k, port }] : []);
     assertUniquePublishedPorts([
-        ...services.map((s, i) => ({ key: `services[${i}]`, ports: s.publish })),
-        { key: "redis", ports: redis.publish },
-        { key: "postgres", ports: postgres.publish },
+        ...services.flatMap((s, i) => list(`services[${i}]`, s.publish)),
+        ...list("redis", redis.publish),
+        ...list("postgres", postgres.publish),
+        ...one("monitoring.publish.prometheus", monitoring.publish.prometheus),
+        ...one("monitoring.publish.alertmanager", monitoring.publish.alertmanager),
+        ...one("monitoring.publish.grafana", monitoring.publish.grafana),
+        ...one("runtime.chatCache.publish", runtime.chatCache?.publish),
+        ...one("runtime.syncMonitor.publish", runtime.syncMonitor.publish),
     ]);
     return {
         environment: str("environment", raw.environment, "dev"),
@@ -431,10 +455,30 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
         endpointMode: oneOf("endpointMode", raw.endpointMode, ["vip", "dnsrr"], "vip"),
         publishMode: oneOf("publishMode", raw.publishMode, ["ingress", "host"], "ingress"),
         tiers,
+        resolvedTiers: {
+            high: resolveTierSpec("high", tiers.high, `${PROJECT}:tiers.high`),
+            medium: resolveTierSpec("medium", tiers.medium, `${PROJECT}:tiers.medium`),
+            low: resolveTierSpec("low", tiers.low, `${PROJECT}:tiers.low`),
+        },
         networks,
         converge: parseConverge(raw.converge),
         services,
         redis,
         postgres,
+        monitoring,
+        runtime,
+        github,
     };
+}
+
+/** Runs a parser whose helpers may throw plain errors (tier resolution) and reports them as config errors. */
+function wrapErrors<T>(parse: () => T): T {
+    try {
+        return parse();
+    } catch (e) {
+        if (e instanceof StackConfigError) {
+            throw e;
+        }
+        throw new StackConfigError(`Config ${(e as Error).message}`);
+    }
 }

@@ -102,6 +102,8 @@ export interface SwarmServiceArgs {
     readonly metrics?: MetricsEndpoint;
     /** Extra service labels. */
     readonly labels?: Record<string, string>;
+    /** Credentials nodes use to pull the image from a private registry. */
+    readonly registryAuth?: { readonly serverAddress: string; readonly username: string; readonly password: pulumi.Input<string> };
 }
 
 /** Healthcheck defaults from the platform standard. */
@@ -304,6 +306,7 @@ export class SwarmService extends pulumi.ComponentResource {
                     protocol: p.protocol ?? "tcp",
                 })) : undefined,
             },
+            auth: args.registryAuth && { ...args.registryAuth, password: pulumi.secret(args.registryAuth.password) },
             // convergeConfig makes `pulumi up` wait for running tasks; Swarm rejects it for global services.
             convergeConfig: !args.global && converge ? { delay: converge.delay, timeout: converge.timeout } : undefined,
         }, {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { nodeHttpHealthcheck } from "./nodeHealthcheck";
 import { MountedFile } from "./swarmObjects";
-import { PublishedPortArgs, SwarmService } from "./swarmService";
+import { PublishedPortArgs, SwarmService, SwarmServiceArgs } from "./swarmService";
 import { ResolvedResources } from "./tiers";
 
 /** Where the mapping file is mounted; the same text the program used for the @pulumi/github resources. */
@@ -40,6 +40,8 @@ export interface SyncMonitorArgs {
     readonly alertmanagerUrl?: pulumi.Input<string>;
     /** Extra non-secret environment (LOG_LEVEL, ...). */
     readonly env?: Record<string, string>;
+    /** Credentials to pull the image from a private registry. */
+    readonly registryAuth?: SwarmServiceArgs["registryAuth"];
 }
 
 /** The secret-sync monitor: one replica (its writes to GitHub must be serial), secrets as files, mapping as a config. */
@@ -96,6 +98,7 @@ export class SyncMonitor extends pulumi.ComponentResource {
             converge: args.converge,
             metrics: { port: this.port, path: "/metrics" },
             labels: { "sophia.runtime": "sync-monitor" },
+            registryAuth: args.registryAuth,
         }, { parent: this });
         this.serviceName = this.swarmService.serviceName;
         this.registerOutputs({ serviceName: this.serviceName });

@@ -45,8 +45,9 @@ async function main(): Promise<void> {
     const { stack, json, overrides } = parseArgs(process.argv.slice(2));
     try {
         const evaluation = await evaluateStack({ stack, configOverrides: overrides });
-        process.stdout.write(json ? `${JSON.stringify(planDocument(evaluation), null, 2)}\n` : `${planText(evaluation)}\n`);
-        process.exit(0);
+        const text = json ? `${JSON.stringify(planDocument(evaluation), null, 2)}\n` : `${planText(evaluation)}\n`;
+        // Exit only once the write has been flushed: a large plan written to a pipe would otherwise be cut short.
+        process.stdout.write(text, () => process.exit(0));
     } catch (e) {
         if (e instanceof StackFileError) {
             process.stderr.write(`error: ${e.message}\n`);

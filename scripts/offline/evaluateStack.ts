@@ -96,6 +96,18 @@ export function offlineState(resource: PlannedResource): AppliedResource {
     return { id: resource.custom ? `${resource.name}-${suffix}` : undefined, state };
 }
 
+/**
+ * Offline answers for the data-source functions the program calls. Unknown functions fail loudly rather than
+ * return something made up.
+ */
+export function offlineCall(token: string, inputs: Record<string, any>): Record<string, unknown> {
+    if (token === "github:index/getRepository:getRepository") {
+        // A stable stand-in for GitHub's numeric repository id.
+        return { ...inputs, repoId: parseInt(fakeHex(`repo:${inputs.fullName}`, 6), 16) };
+    }
+    throw new Error(`The program called ${token}, which the offline evaluation does not support.`);
+}
+
 /** Request details the mock API does not pass to `newResource` (parent, resource options). */
 interface RequestDetails { parent: string; deleteBeforeReplace: boolean; protect: boolean; urn: string }
 let currentRequest: RequestDetails | undefined;
@@ -183,9 +195,7 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
                 throw e;
             }
         },
-        call: (args: pulumi.runtime.MockCallArgs) => {
-            throw new Error(`The program called ${args.token}, which the offline evaluation does not support.`);
-        },
+        call: (args: pulumi.runtime.MockCallArgs) => offlineCall(args.token, args.inputs),
     };
     recordRequestDetails();
     pulumi.runtime.setAllConfig(config, stackConfig.secretKeys);
@@ -197,7 +207,14 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
     try {
         const program = await import(path.join(projectDir, "index.ts"));
         const outputs = await resolveOutputs(program);
-        await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+        // A registration that fails while preparing its inputs (a failed invoke, a throwing apply) surfaces as an
+        // unhandled rejection a few ticks after the RPC queue drains: keep settling until nothing new happens.
+        let seen = -1;
+        while (seen !== resources.length + rejections.length) {
+            seen = resources.length + rejections.length;
+            await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         const problem = failures[0] ?? rejections[0];
         if (problem) {
             throw problem;

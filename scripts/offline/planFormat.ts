@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import { Evaluation, PlannedResource, SECRET_SIG, SECRET_SIG_VALUE } from "./evaluateStack";
 
 /** Replaces secret values with Pulumi's export form, whose ciphertext here says only "[secret]". */
@@ -77,6 +78,16 @@ function render(value: unknown, indent: string): string[] {
     return [JSON.stringify(value)];
 }
 
+/** Config files are long base64 blobs; the text plan shows their size and hash (`--json` keeps the data). */
+function summariseConfigData(r: PlannedResource): Record<string, unknown> {
+    if (r.type !== "docker:index/serviceConfig:ServiceConfig" || typeof r.inputs.data !== "string") {
+        return r.inputs;
+    }
+    const text = Buffer.from(r.inputs.data, "base64");
+    const sha = crypto.createHash("sha256").update(text).digest("hex").slice(0, 12);
+    return { ...r.inputs, data: `<${text.length} bytes, sha256 ${sha}; see --json>` };
+}
+
 /** Human-readable plan: every resource with its type, name and inputs, secrets shown as [secret]. */
 export function planText(evaluation: Evaluation): string {
     const { stackConfig, resources } = evaluation;
@@ -93,7 +104,7 @@ export function planText(evaluation: Evaluation): string {
     lines.push(`${custom.length} resources in ${resources.length - custom.length} components.`, "");
     for (const r of custom) {
         lines.push(`+ ${r.type}  ${r.name}${r.deleteBeforeReplace ? "  (delete-before-replace)" : ""}`);
-        lines.push(...render(r.inputs, "    ").slice(1));
+        lines.push(...render(summariseConfigData(r), "    ").slice(1));
         lines.push("");
     }
     lines.push("Outputs:");

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ESC_SECRET_KEYS, PROJECT } from "../../components/stackConfig";
+import { ESC_SECRET_KEYS, GITHUB_SECRET_VALUES_KEY, PROJECT } from "../../components/stackConfig";
 
 /** A problem with the project or stack file, reported without a stack trace. */
 export class StackFileError extends Error {
@@ -48,6 +48,34 @@ export function listStacks(projectDir: string): string[] {
         .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
+}
+
+/**
+ * The GitHub secret values live in ESC as a tree addressed by the mapping's dotted keys; offline, build that tree
+ * from the mapping with a placeholder at every key.
+ */
+function githubValuesPlaceholder(githubConfig: string | undefined, valuesKey: string): Record<string, unknown> | undefined {
+    let secrets: unknown;
+    try {
+        secrets = (JSON.parse(githubConfig ?? "{}") as { sync?: { secrets?: unknown } }).sync?.secrets;
+    } catch {
+        return undefined;
+    }
+    if (!Array.isArray(secrets)) {
+        return undefined;
+    }
+    const tree: Record<string, unknown> = {};
+    for (const s of secrets) {
+        const key = (s as { key?: unknown })?.key;
+        if (typeof key !== "string") {
+            continue;
+        }
+        const parts = key.split(".");
+        let node = tree;
+        parts.slice(0, -1).forEach((p) => { node = (node[p] ??= {}) as Record<string, unknown>; });
+        node[parts[parts.length - 1]] = placeholderValue(`${valuesKey}.${key}`);
+    }
+    return tree;
 }
 
 function configString(value: unknown): string {
@@ -113,6 +141,13 @@ export function resolveStackConfig(projectDir: string, stack: string): ResolvedS
                 secretKeys.push(full);
                 placeholders.push(full);
             }
+        }
+        const valuesKey = `${PROJECT}:${GITHUB_SECRET_VALUES_KEY}`;
+        const tree = githubValuesPlaceholder(config[`${PROJECT}:github`], valuesKey);
+        if (tree && (!config[valuesKey] || config[valuesKey] === "{}")) {
+            config[valuesKey] = JSON.stringify(tree);
+            secretKeys.push(valuesKey);
+            placeholders.push(valuesKey);
         }
     }
     return { project: project.name, stack, config, secretKeys, environments: environments as string[], placeholders };

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ESC_SECRET_KEYS } from "../../../components/stackConfig";
 import { placeholderValue, resolveStackConfig, StackFileError } from "../../../scripts/offline/stackFiles";
 
 describe("stackFiles", () => {
@@ -30,10 +31,25 @@ describe("stackFiles", () => {
     it("replaces encrypted values and ESC-supplied secrets with marked placeholders", () => {
         fs.writeFileSync(path.join(dir, "Pulumi.b.yaml"), "environment:\n  - org/prod\nconfig:\n  sophia-infra:apiKey:\n    secure: v1:abc\n");
         const cfg = resolveStackConfig(dir, "b");
-        expect(cfg.placeholders).to.deep.equal(["sophia-infra:apiKey", "sophia-infra:postgresPassword", "sophia-infra:redisPassword"]);
+        expect(cfg.placeholders[0]).to.equal("sophia-infra:apiKey");
+        expect(cfg.placeholders).to.include.members(ESC_SECRET_KEYS.map((k) => `sophia-infra:${k}`));
+        expect(cfg.placeholders).to.have.length(1 + ESC_SECRET_KEYS.length);
         expect(cfg.secretKeys).to.deep.equal(cfg.placeholders);
         expect(cfg.config["sophia-infra:apiKey"]).to.equal(placeholderValue("sophia-infra:apiKey"));
         expect(cfg.environments).to.deep.equal(["org/prod"]);
+    });
+
+    it("builds the GitHub secret value tree from the mapping's keys", () => {
+        fs.writeFileSync(path.join(dir, "Pulumi.g.yaml"), [
+            "environment: [org/prod]", "config:", "  sophia-infra:github:", "    sync:", "      secrets:",
+            "        - key: a.b.token", "          targets: []", "        - key: top", "          targets: []",
+        ].join("\n"));
+        const cfg = resolveStackConfig(dir, "g");
+        expect(cfg.placeholders).to.include("sophia-infra:githubSecretValues");
+        expect(JSON.parse(cfg.config["sophia-infra:githubSecretValues"])).to.deep.equal({
+            a: { b: { token: placeholderValue("sophia-infra:githubSecretValues.a.b.token") } },
+            top: placeholderValue("sophia-infra:githubSecretValues.top"),
+        });
     });
 
     it("reports malformed YAML and a bad environment list clearly", () => {
