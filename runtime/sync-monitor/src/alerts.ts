@@ -61,11 +61,13 @@ export class Alerter {
             fresh.set(fp, { labels, annotations, startsAt: this.active.get(fp)?.startsAt ?? nowIso, endsAt });
         }
         const resolved = [...this.active.entries()].filter(([fp]) => !fresh.has(fp)).map(([, a]) => ({ ...a, endsAt: nowIso }));
+        // Log transitions only, so a long-lasting drift does not repeat a line every check.
+        for (const [fp, a] of fresh) {
+            if (!this.active.has(fp)) this.o.logger.warn({ alert: a.labels, summary: a.annotations.summary }, "alert firing");
+        }
+        for (const a of resolved) this.o.logger.info({ alert: a.labels }, "alert resolved");
         this.active = fresh;
         const body = [...fresh.values(), ...resolved];
-        for (const a of fresh.values()) {
-            this.o.logger.warn({ alert: a.labels, summary: a.annotations.summary }, "alert firing");
-        }
         if (!this.o.url || body.length === 0) return;
         try {
             const res = await (this.o.fetchImpl ?? fetch)(`${this.o.url.replace(/\/+$/, "")}/api/v2/alerts`, {

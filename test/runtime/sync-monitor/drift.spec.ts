@@ -208,6 +208,16 @@ describe("sync-monitor drift detection", function () {
         expect(r.drift.find((d) => d.name === "SOPHIA_DB_PASSWORD")!.kind).to.equal("missing");
     });
 
+    it("without ALERTMANAGER_URL logs alert transitions once and exposes them, posting nothing", async () => {
+        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme, alertmanager: "none" });
+        await h.monitor.runCheck();
+        await h.monitor.runCheck();
+        expect(h.am.posts()).to.equal(0);
+        expect(h.monitor.alerts().map((a) => a.labels.alertname).sort()).to.deep.equal(["SecretSyncDrift", "SecretSyncDrift", "SecretSyncDrift", "SecretSyncHealthLow"]);
+        const firing = h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "alert firing");
+        expect(firing).to.have.length(4); // once per alert, not once per check
+    });
+
     it("alerts below the health threshold with stable labels and resolves alerts that stop firing", async () => {
         h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         await h.monitor.runCheck();
