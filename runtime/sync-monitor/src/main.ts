@@ -45,7 +45,7 @@ async function main(): Promise<number> {
     const registry = new Registry();
     const metrics = createMetrics(registry);
     const octokit = createOctokit({
-        baseUrl: config.githubApiUrl, token: config.githubToken, metrics,
+        baseUrl: config.githubApiUrl, token: config.githubToken, metrics, writeSpacingMs: config.sync.heal.minWriteIntervalMs,
         onLimit: (i) => logger.warn(i, "GitHub rate limit"),
     });
     const pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
