@@ -51,7 +51,7 @@ function ping(port: number): Promise<boolean> {
             buf += d.toString();
             if (buf.includes("\r\n")) {
                 sock.destroy();
-                resolve(buf.startsWith("+PONG"));
+                resolve(buf.startsWith("+PONG") || buf.startsWith("-NOAUTH"));
             }
         });
         sock.on("error", () => resolve(false));
@@ -61,8 +61,9 @@ function ping(port: number): Promise<boolean> {
 /**
  * Starts `redis-server` (from the Debian package) with persistence off on a free port. Call `close()` in `after`.
  * @param binary path to redis-server; defaults to the one on PATH
+ * @param extraArgs more redis-server arguments, e.g. `["--requirepass", "pw"]`
  */
-export async function startRedis(binary = "redis-server"): Promise<RedisServer> {
+export async function startRedis(binary = "redis-server", extraArgs: string[] = []): Promise<RedisServer> {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), "redis-test-"));
     let child: ChildProcess | undefined;
@@ -70,7 +71,7 @@ export async function startRedis(binary = "redis-server"): Promise<RedisServer> 
 
     async function start(): Promise<void> {
         if (child) return;
-        const c = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"], {
+        const c = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", ...extraArgs], {
             stdio: ["ignore", "ignore", "pipe"],
         });
         child = c;

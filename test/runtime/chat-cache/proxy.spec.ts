@@ -106,6 +106,28 @@ describe("chat-cache proxy", function () {
         });
     });
 
+    describe("Redis with a password", () => {
+        it("authenticates with REDIS_PASSWORD_FILE and caches", async () => {
+            const { mkdtempSync, writeFileSync } = await import("node:fs");
+            const { join } = await import("node:path");
+            const { tmpdir } = await import("node:os");
+            const secured = await startRedis("redis-server", ["--requirepass", "s3cret-pw"]);
+            const dir = mkdtempSync(join(tmpdir(), "chat-cache-pw-"));
+            writeFileSync(join(dir, "pw"), "s3cret-pw\n");
+            const withAuth = await startHarness(secured, { REDIS_PASSWORD_FILE: join(dir, "pw") });
+            try {
+                await until(() => withAuth.redis.status === "ready", 3000, "authenticated redis");
+                await (await withAuth.post(det("auth"))).text();
+                await withAuth.app.store.flush();
+                expect(await withAuth.keys()).to.have.length(1);
+                expect(await metricValue(withAuth.registry, "redis_errors_total")).to.equal(0);
+            } finally {
+                await withAuth.close();
+                await secured.close();
+            }
+        });
+    });
+
     describe("pass-through endpoints", () => {
         it("GET /v1/models comes from the upstream", async () => {
             const models = await h.client().models.list();
