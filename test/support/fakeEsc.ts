@@ -1,7 +1,7 @@
 /**
  * Loopback fake of the Pulumi ESC REST API (`/api/esc`) in the wire format `@pulumi/esc-sdk` expects: revisions,
  * open (latest or at a version) and read of an open session with `{properties: {k: {value, secret}}}`. Every
- * `setEnvironment` creates a new immutable revision. Note the SDK drops the port from `basePath`; clients must set
+ * `setEnvironment` creates a new immutable revision (the built-in `latest` tag follows it). Note the SDK drops the port from `basePath`; clients must set
  * `client.config.basePath` after construction.
  *
  * Standalone: `ts-node test/support/fakeEsc.ts --port 8082 --token T [--seed env.json]` where the seed is
@@ -87,6 +87,11 @@ export async function startFakeEsc(opts: FakeEscOptions = {}): Promise<FakeEsc> 
             const list = revs.filter((r) => r.number < before).reverse().slice(0, count)
                 .map((r) => ({ number: r.number, created: r.created, creatorLogin: "fake", creatorName: "Fake", tags: r === latest ? ["latest"] : [] }));
             return send(res, 200, list);
+        }
+        const tm = /^\/versions\/tags\/([^/]+)$/.exec(rest);
+        if (method === "GET" && tm) {
+            if (tm[1] !== "latest") return send(res, 404, { code: 404, message: `Tag '${tm[1]}' not found` });
+            return send(res, 200, { name: "latest", revision: latest.number, created: revs[0].created, modified: latest.created, editorLogin: "fake", editorName: "Fake" });
         }
         const open = (r: Revision | undefined) => {
             if (!r) return send(res, 404, { code: 404, message: "Revision not found" });

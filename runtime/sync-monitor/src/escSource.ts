@@ -16,7 +16,7 @@ export interface EscSnapshot {
 }
 
 /** The part of `esc.EscApi` the monitor uses (lets tests and the benchmark count calls). */
-export type EscClient = Pick<esc.EscApi, "listEnvironmentRevisions" | "openEnvironmentAtVersion" | "readOpenEnvironment">;
+export type EscClient = Pick<esc.EscApi, "getEnvironmentRevisionTag" | "openEnvironmentAtVersion" | "readOpenEnvironment">;
 
 /**
  * Creates the ESC client. The SDK's constructor rebuilds `basePath` from protocol and hostname only (dropping the port
@@ -75,14 +75,14 @@ async function timed<T>(metrics: Metrics | undefined, route: string, method: str
 }
 
 /**
- * Reads the newest revision number, then opens and reads exactly that revision so values and revision agree.
- * Three calls: list revisions (newest), open at version, read.
+ * Resolves the built-in `latest` revision tag, then opens and reads exactly that revision so values and revision
+ * agree even if the environment changes meanwhile. Three calls: tag, open at version, read.
  */
 export async function readEsc(client: EscClient, org: string, project: string, env: string, metrics?: Metrics): Promise<EscSnapshot> {
-    const revisions = await timed(metrics, "/environments/{org}/{project}/{env}/versions", "GET", () =>
-        client.listEnvironmentRevisions(org, project, env, undefined, 1));
-    const revision = Math.max(0, ...(revisions ?? []).map((r) => r.number));
-    if (!revision) throw new Error(`ESC environment ${org}/${project}/${env} has no revisions`);
+    const tag = await timed(metrics, "/environments/{org}/{project}/{env}/versions/tags/{tag}", "GET", () =>
+        client.getEnvironmentRevisionTag(org, project, env, "latest"));
+    const revision = tag?.revision ?? 0;
+    if (!revision) throw new Error(`ESC environment ${org}/${project}/${env} has no latest revision`);
     const opened = await timed(metrics, "/environments/{org}/{project}/{env}/versions/{version}/open", "POST", () =>
         client.openEnvironmentAtVersion(org, project, env, String(revision)));
     if (!opened?.id) throw new Error(`ESC environment ${org}/${project}/${env} could not be opened`);
