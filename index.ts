@@ -195,12 +195,14 @@ const monitoring = m.enabled ? new MonitoringStack("monitoring", {
 const sync = stack.github.sync;
 const syncConfigYaml = sync && renderSyncConfig(sync);
 const githubToken = sync ? secret("githubToken", stack.github.manageSecrets ? {} : { requiredFor: "the sync-monitor" }) : undefined;
+const syncHmacKey = sync ? secret("syncHmacKey", { generate: 64, requiredFor: "the sync-monitor ledger" }) : undefined;
 const githubSecrets = sync && stack.github.manageSecrets && githubToken
     ? new GithubSecrets("github-secrets", {
         mapping: sync,
         values: config.requireSecretObject<Record<string, unknown>>(GITHUB_SECRET_VALUES_KEY),
         token: githubToken,
         baseUrl: stack.github.baseUrl,
+        hmacKey: syncHmacKey,
     })
     : undefined;
 if (sync && stack.github.manageSecrets && !githubToken) {
@@ -222,9 +224,11 @@ const syncMonitor = sync && new SyncMonitor("sync-monitor", {
     pulumiBackendUrl: sm.pulumiBackendUrl,
     pulumiAccessToken: secret("pulumiAccessToken", { requiredFor: "the sync-monitor (reading ESC)" })!,
     postgres: { host: postgres.serviceName, port: postgres.port, user: postgres.user, database: postgres.database, password: postgresPassword },
-    hmacKey: secret("syncHmacKey", { generate: 64, requiredFor: "the sync-monitor ledger" })!,
+    hmacKey: syncHmacKey!,
     adminToken: secret("syncAdminToken", { generate: 40, requiredFor: "sync-monitor heal approvals" })!,
     alertmanagerUrl: monitoring?.alertmanagerUrl,
+    // What this program wrote to GitHub, so the monitor can verify secrets it did not write itself.
+    attestations: githubSecrets?.attestations,
     env: sm.env,
     registryAuth,
 });

@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import { SyncConfig } from "../runtime/sync-monitor/src/syncConfig";
@@ -12,6 +13,17 @@ export interface GithubSecretsArgs {
     readonly token: pulumi.Input<string>;
     /** GitHub API base URL (GitHub Enterprise). Defaults to the provider's. */
     readonly baseUrl?: string;
+    /** The sync-monitor's ledger HMAC key: with it the component attests what it wrote (see `attestations`). */
+    readonly hmacKey?: pulumi.Input<string>;
+}
+
+/** One write attestation: what Pulumi wrote where, as the sync-monitor's ledger records it (keyed HMAC, never the value). */
+export interface WriteAttestation {
+    scope: string;
+    target: string;
+    name: string;
+    valueHmac: string;
+    updatedAt: string | null;
 }
 
 /** Reads a dotted path from the value tree; undefined when any segment is missing. */
@@ -34,6 +46,11 @@ function logicalName(e: ExpectedSecret): string {
 export class GithubSecrets extends pulumi.ComponentResource {
     /** `scope|target|name` of every secret managed here. */
     public readonly managed: string[];
+    /**
+     * The sync-monitor's `SYNC_ATTESTATIONS_FILE` (JSON): for each secret written here, the HMAC of the value under
+     * the monitor's key and GitHub's `updated_at` after the write, so the monitor can verify secrets it did not write.
+     */
+    public readonly attestations?: pulumi.Output<string>;
 
     constructor(name: string, args: GithubSecretsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("sophia:github:GithubSecrets", name, {}, opts);
@@ -63,6 +80,18 @@ export class GithubSecrets extends pulumi.ComponentResource {
         }));
 
         const environments = new Map<string, github.RepositoryEnvironment>();
+        const written: pulumi.Output<WriteAttestation>[] = [];
+        const attest = (e: ExpectedSecret, value: pulumi.Output<string>, updatedAt: pulumi.Output<string | undefined>) => {
+            if (args.hmacKey !== undefined) {
+                written.push(pulumi.all([value, updatedAt, args.hmacKey]).apply(([v, at, key]) => ({
+                    scope: e.target.scope,
+                    target: e.target.id,
+                    name: e.name,
+                    valueHmac: crypto.createHmac("sha256", Buffer.from(key, "utf8")).update(v, "utf8").digest("hex"),
+                    updatedAt: at ?? null,
+                })));
+            }
+        };
         for (const e of expected) {
             const provider = providerFor(e.target.owner);
             const childOpts = { parent: this, provider };
@@ -75,6 +104,7 @@ export class GithubSecrets extends pulumi.ComponentResource {
                     visibility: e.visibility!,
                     value,
                 }, secretOpts);
+                attest(e, value, secret.updatedAt);
                 if (e.visibility === "selected") {
                     const ids = (e.selectedRepositories ?? []).map((repo) =>
                         github.getRepositoryOutput({ fullName: `${e.target.owner}/${repo}` }, { parent: this, provider }).repoId);
@@ -84,7 +114,8 @@ export class GithubSecrets extends pulumi.ComponentResource {
                     }, childOpts);
                 }
             } else if (e.target.scope === "repo") {
-                new github.ActionsSecret(rn, { repository: e.target.repo!, secretName: e.name, value }, secretOpts);
+                const secret = new github.ActionsSecret(rn, { repository: e.target.repo!, secretName: e.name, value }, secretOpts);
+                attest(e, value, secret.updatedAt);
             } else {
                 const envKey = `${e.target.owner}/${e.target.repo}:${e.target.environment}`;
                 let env = environments.get(envKey);
@@ -95,15 +126,22 @@ export class GithubSecrets extends pulumi.ComponentResource {
                     }, childOpts);
                     environments.set(envKey, env);
                 }
-                new github.ActionsEnvironmentSecret(rn, {
+                const secret = new github.ActionsEnvironmentSecret(rn, {
                     repository: e.target.repo!,
                     environment: env.environment,
                     secretName: e.name,
                     value,
                 }, secretOpts);
+                attest(e, value, secret.updatedAt);
             }
         }
         this.managed = expected.map((e) => `${e.target.scope}|${e.target.id}|${e.name}`);
+        if (args.hmacKey !== undefined) {
+            // Keyed HMACs reveal nothing without the key, but the file derives from secrets, so it stays a secret output.
+            this.attestations = pulumi.all(written).apply((entries) => JSON.stringify({
+                version: 1, writer: "pulumi", escEnvironment: args.mapping.esc.environment, entries,
+            }, null, 2));
+        }
         this.registerOutputs({ managed: this.managed });
     }
 }

@@ -6,6 +6,8 @@ import { ResolvedResources } from "./tiers";
 
 /** Where the mapping file is mounted; the same text the program used for the @pulumi/github resources. */
 export const SYNC_CONFIG_PATH = "/etc/sync-monitor/sync-config.yaml";
+/** Where the attestations of the secrets this program wrote are mounted. */
+export const SYNC_ATTESTATIONS_PATH = "/etc/sync-monitor/attestations.json";
 
 export interface SyncMonitorArgs {
     /** Image to run (the RuntimeImage's repoDigest). */
@@ -36,6 +38,8 @@ export interface SyncMonitorArgs {
     readonly hmacKey: pulumi.Input<string>;
     /** Bearer token that approves high-risk heals. */
     readonly adminToken: pulumi.Input<string>;
+    /** What the program wrote to GitHub (GithubSecrets.attestations), so the monitor can verify those secrets. */
+    readonly attestations?: pulumi.Input<string>;
     /** Alertmanager base URL, e.g. http://alertmanager:9093. */
     readonly alertmanagerUrl?: pulumi.Input<string>;
     /** Extra non-secret environment (LOG_LEVEL, ...). */
@@ -78,6 +82,11 @@ export class SyncMonitor extends pulumi.ComponentResource {
         if (args.alertmanagerUrl !== undefined) {
             env.ALERTMANAGER_URL = args.alertmanagerUrl;
         }
+        const configs: MountedFile[] = [{ key: "mapping", data: args.syncConfigYaml, target: SYNC_CONFIG_PATH }];
+        if (args.attestations !== undefined) {
+            configs.push({ key: "attestations", data: args.attestations, target: SYNC_ATTESTATIONS_PATH });
+            env.SYNC_ATTESTATIONS_FILE = SYNC_ATTESTATIONS_PATH;
+        }
 
         this.swarmService = new SwarmService(name, {
             serviceName: "sync-monitor",
@@ -87,7 +96,7 @@ export class SyncMonitor extends pulumi.ComponentResource {
             args: ["--monitor"],
             env,
             secrets,
-            configs: [{ key: "mapping", data: args.syncConfigYaml, target: SYNC_CONFIG_PATH }],
+            configs,
             healthcheck: nodeHttpHealthcheck(this.port),
             // One writer at a time: a second task during an update could double-push within GitHub's write budget.
             stateful: true,

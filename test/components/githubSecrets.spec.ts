@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { parseSyncConfig } from "../../runtime/sync-monitor/src/syncConfig";
-import { calls, installMocks, isSecretValue, resourcesOf, settled, unwrap } from "../support/pulumiMocks";
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { calls, installMocks, isSecretValue, promiseOf, resourcesOf, settled, unwrap } from "../support/pulumiMocks";
 
 const mapping = parseSyncConfig(`
 version: 1
@@ -72,6 +74,21 @@ describe("GithubSecrets", () => {
         const monitored = expectedSecrets(mapping).map((e) => `${e.target.scope}|${e.target.id}|${e.name}`);
         const gh = new mod.GithubSecrets("t-gh2", { mapping, values, token: "x" });
         expect(gh.managed).to.deep.equal(monitored);
+    });
+
+    it("attests what it wrote with keyed HMACs and GitHub's updated_at, never the values", async () => {
+        const gh = new mod.GithubSecrets("t-gh3", { mapping, values, token: "x", hmacKey: "k".repeat(40) });
+        const text = await promiseOf(gh.attestations!);
+        const doc = JSON.parse(text);
+        expect(doc).to.include({ version: 1, writer: "pulumi", escEnvironment: "sophia/platform/prod" });
+        const hmac = (v: string) => crypto.createHmac("sha256", "k".repeat(40)).update(v).digest("hex");
+        expect(doc.entries).to.deep.include({ scope: "org", target: "acme", name: "NPM_TOKEN", valueHmac: hmac("npm-value-1"), updatedAt: "2026-11-26T12:00:00Z" });
+        expect(doc.entries).to.deep.include({ scope: "environment", target: "acme/api:production", name: "DATABASE_URL", valueHmac: hmac("postgres://u:p@h/db"), updatedAt: "2026-11-26T12:00:00Z" });
+        expect(doc.entries).to.have.length(5);
+        for (const v of ["npm-value-1", "reg-value-2", "postgres://u:p@h/db"]) {
+            expect(text).to.not.contain(v);
+        }
+        expect(await pulumi.isSecret(gh.attestations!)).to.equal(true);
     });
 
     it("refuses names that break GitHub's rules", () => {

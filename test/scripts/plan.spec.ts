@@ -132,6 +132,10 @@ describe("npm run plan", function () {
             const names = mapping.secrets.flatMap((m: { targets: { name: string }[] }) => m.targets.map((t) => t.name)).sort();
             expect(names).to.deep.equal(secrets.map((r) => r.inputs.secretName).sort());
             expect(mapping.esc.environment).to.equal("sophia-ai/default/sophia-ai-production");
+            // What the program wrote is attested to the monitor, so it can verify secrets it did not write.
+            const sm = byName(resources, "sync-monitor").taskSpec.containerSpec;
+            expect(sm.env.SYNC_ATTESTATIONS_FILE).to.equal("/etc/sync-monitor/attestations.json");
+            expect(sm.configs.map((c: { fileName: string }) => c.fileName)).to.deep.equal(["/etc/sync-monitor/sync-config.yaml", "/etc/sync-monitor/attestations.json"]);
         });
 
         it("runs the monitoring stack with 30d/10GB retention on a manager and publishes Grafana", () => {

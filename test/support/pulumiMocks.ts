@@ -37,6 +37,10 @@ export async function installMocks(): Promise<void> {
             if (args.type === "docker:index/image:Image") {
                 state.repoDigest = `${String(args.inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${"ab".repeat(32)}`;
             }
+            if (/^github:index\/actions\w*Secret:/.test(args.type)) {
+                // What the provider reports after the write: GitHub's updated_at.
+                state.updatedAt = "2026-11-26T12:00:00Z";
+            }
             if (args.type === "random:index/randomPassword:RandomPassword") {
                 state.result = "generated-password";
             }
