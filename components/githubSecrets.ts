@@ -137,10 +137,12 @@ export class GithubSecrets extends pulumi.ComponentResource {
         }
         this.managed = expected.map((e) => `${e.target.scope}|${e.target.id}|${e.name}`);
         if (args.hmacKey !== undefined) {
-            // Keyed HMACs reveal nothing without the key, but the file derives from secrets, so it stays a secret output.
-            this.attestations = pulumi.all(written).apply((entries) => JSON.stringify({
+            // The file holds only HMACs under a 64-character random key, which reveal nothing about the values without
+            // it. It is deliberately not a secret output: a secret config would make the whole service spec secret
+            // (Pulumi lifts secretness to the top-level property) and hide it from previews and the policy pack.
+            this.attestations = pulumi.unsecret(pulumi.all(written).apply((entries) => JSON.stringify({
                 version: 1, writer: "pulumi", escEnvironment: args.mapping.esc.environment, entries,
-            }, null, 2));
+            }, null, 2)));
         }
         this.registerOutputs({ managed: this.managed });
     }

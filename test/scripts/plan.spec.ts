@@ -146,6 +146,13 @@ describe("npm run plan", function () {
             expect(byName(resources, "grafana").endpointSpec.ports).to.deep.equal([{ targetPort: 3000, publishedPort: 3000, publishMode: "ingress", protocol: "tcp" }]);
         });
 
+        it("keeps every service spec readable: secrets stay inside Docker secrets instead of turning the spec secret", () => {
+            for (const svc of resources.filter((r) => r.type === SERVICE)) {
+                expect(svc.inputs.taskSpec, svc.urn).to.not.have.property("4dabf18193072939515e22adb298388d");
+                expect(svc.inputs.taskSpec.containerSpec, svc.urn).to.be.an("object").with.property("image");
+            }
+        });
+
         it("records each resource's parent component", () => {
             const redisService = resources.find((r) => r.type === SERVICE && r.inputs.name === "redis")!;
             expect(redisService.urn).to.equal("urn:pulumi:prod::sophia-infra::sophia:swarm:Redis$sophia:swarm:SwarmService$docker:index/service:Service::redis-service");
