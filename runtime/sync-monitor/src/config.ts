@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import YAML from "yaml";
 import { ConfigError } from "./errors";
+import { loadAttestations } from "./attestations";
 import { parseSyncConfig, SyncConfigError, type SyncConfig } from "./syncConfig";
 
 /** Everything main.ts needs to build the clients. */
@@ -21,6 +22,8 @@ export interface Config {
     readonly port: number;
     readonly logLevel: string;
     readonly sync: SyncConfig;
+    /** Attestation file of secrets the Pulumi program wrote (`SYNC_ATTESTATIONS_FILE`); validated here, re-read per check. */
+    readonly attestationsFile?: string;
     /** Every secret read from the environment, to register with the redaction layer. */
     readonly secrets: readonly string[];
 }
@@ -126,6 +129,8 @@ export function loadConfig(env: Env = process.env): Config {
     if (adminToken !== undefined && adminToken.length < 16) throw new ConfigError("SYNC_ADMIN_TOKEN must be at least 16 characters.");
     const dbUrl = databaseUrl(env);
     const dbPassword = new URL(dbUrl).password;
+    const attestationsFile = env.SYNC_ATTESTATIONS_FILE || undefined;
+    if (attestationsFile) loadAttestations(attestationsFile, sync.esc.environment); // fail at start, not at the first check
     return {
         githubApiUrl: url(env, "GITHUB_API_URL", "https://api.github.com")!,
         githubToken,
@@ -138,6 +143,7 @@ export function loadConfig(env: Env = process.env): Config {
         port,
         logLevel: env.LOG_LEVEL ?? "info",
         sync,
+        attestationsFile,
         secrets: [githubToken, pulumiAccessToken, hmacText.trim(), dbUrl, ...(dbPassword ? [decodeURIComponent(dbPassword), dbPassword] : []), ...(adminToken ? [adminToken] : [])],
     };
 }

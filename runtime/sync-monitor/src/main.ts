@@ -57,7 +57,7 @@ async function main(): Promise<number> {
     });
     const monitor = createMonitor({
         config: config.sync, github: new GitHubSecrets(octokit), esc: createEscClient(config.pulumiBackendUrl, config.pulumiAccessToken),
-        ledger, alerter, metrics, logger, redactor, scanner, hmacKey: config.hmacKey,
+        ledger, alerter, metrics, logger, redactor, scanner, hmacKey: config.hmacKey, attestationsFile: config.attestationsFile,
     });
     const print = (o: unknown) => process.stdout.write(`${redactor.redact(JSON.stringify(o, null, 2))}\n`);
 

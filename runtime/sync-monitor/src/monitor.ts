@@ -20,6 +20,7 @@ import { computeDrift, secretText, type DriftEntry, type DriftResult } from "./d
 import { describePlan, planHeals, type HealAction } from "./heal";
 import { distinctTargets, expectedSecrets, parseTargetId, secretKey, type Target } from "./targets";
 import type { LedgerEntry } from "./ledger";
+import { applyAttestations } from "./attestations";
 
 /** What the monitor needs; every client is created by the caller (main.ts or a test). */
 export interface MonitorDeps {
@@ -37,6 +38,8 @@ export interface MonitorDeps {
     readonly clock?: Clock;
     /** Overrides the budget built from `config.heal` (tests). */
     readonly budget?: WriteBudget;
+    /** Attestation file of secrets another writer (Pulumi) wrote; re-read and imported into the ledger every check. */
+    readonly attestationsFile?: string;
 }
 
 /** Outcome of one heal action in a check. */
@@ -116,6 +119,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     }, clock);
     const expected = expectedSecrets(config);
     const targets = distinctTargets(expected);
+    const mapped = new Set(expected.map((e) => secretKey(e.target, e.name)));
     const ownedPattern = config.nameRules.ownedPattern ? new RegExp(config.nameRules.ownedPattern) : undefined;
     let last: SyncReport | undefined;
     let consecutiveFailures = 0;
@@ -367,7 +371,14 @@ export function createMonitor(deps: MonitorDeps): Monitor {
                 throw scrubError(e, redactor, `reading ESC environment ${config.esc.environment}`);
             }
             registerSecrets(snap);
-            const ledgerEntries = await ledger.entries();
+            let ledgerEntries = await ledger.entries();
+            if (deps.attestationsFile) {
+                // Before drift: secrets Pulumi wrote become verifiable; a dry run only overlays them in memory.
+                ledgerEntries = await applyAttestations({
+                    path: deps.attestationsFile, escEnvironment: config.esc.environment, mapped, ledger, entries: ledgerEntries, logger,
+                    nowMs: clock.now(), clockSkewSeconds: config.thresholds.clockSkewSeconds, write: opts.dryRun !== true,
+                });
+            }
             const allTargets = targetsWithLedger(ledgerEntries);
             const gh = await readGitHub(allTargets);
             const drift = computeDrift({
