@@ -87,7 +87,8 @@ export class GithubSecrets extends pulumi.ComponentResource {
                     scope: e.target.scope,
                     target: e.target.id,
                     name: e.name,
-                    valueHmac: crypto.createHmac("sha256", Buffer.from(key, "utf8")).update(v, "utf8").digest("hex"),
+                    // Same construction as the monitor: the key file's trimmed text as UTF-8, HMAC-SHA256 of the exact value.
+                    valueHmac: crypto.createHmac("sha256", Buffer.from(key.trim(), "utf8")).update(v, "utf8").digest("hex"),
                     updatedAt: at ?? null,
                 })));
             }

@@ -13,7 +13,7 @@ export type Behaviour =
           delayMs?: number;
           /** Delay between streamed chunks. */
           chunkDelayMs?: number;
-          /** Streaming: after the first content chunk, wait for this before sending the rest. */
+          /** Streaming: after the first content chunk, wait for this before sending the rest. JSON: wait before answering. */
           gate?: Promise<void>;
           /** Number of content pieces when streaming (default 3). */
           pieces?: number;
@@ -115,6 +115,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
         const usage = { prompt_tokens: 9, completion_tokens: 12, total_tokens: 21 };
         if (b.kind === "ok" && b.delayMs) await sleep(b.delayMs);
         if (!body.stream) {
+            if (b.kind === "ok" && b.gate) await b.gate;
             if (b.kind === "break") {
                 req.socket.destroy();
                 return;

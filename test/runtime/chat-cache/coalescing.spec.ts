@@ -21,9 +21,16 @@ describe("chat-cache coalescing", function () {
     });
 
     it("makes exactly one upstream call for 50 concurrent identical misses", async () => {
-        h.fake.behave = () => ({ kind: "ok", delayMs: 150 });
+        // Hold the upstream until all 50 requests are in flight, so none can arrive after the answer was cached
+        // (on a loaded machine a fixed delay is not enough).
+        let open!: () => void;
+        const gate = new Promise<void>((r) => (open = r));
+        h.fake.behave = () => ({ kind: "ok", gate });
         const client = h.client();
-        const results = await Promise.all(Array.from({ length: 50 }, () => client.chat.completions.create(detParams("hot prompt")).withResponse()));
+        const pending = Promise.all(Array.from({ length: 50 }, () => client.chat.completions.create(detParams("hot prompt")).withResponse()));
+        await until(() => h.app.activeRequests === 50, 10000, "all 50 requests in flight");
+        open();
+        const results = await pending;
         expect(h.fake.calls).to.equal(1);
         const statuses = results.map((r) => r.response.headers.get("x-cache-status"));
         expect(statuses.filter((s) => s === "MISS")).to.have.length(1);
