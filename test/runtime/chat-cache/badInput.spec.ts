@@ -1,20 +1,9 @@
 import { expect } from "chai";
 import OpenAI from "openai";
-import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, startHarness, type Harness, jsonOf } from "./harness";
+import { det, jsonOf, useHarness } from "./harness";
 
 describe("chat-cache bad input", function () {
-    let redis: RedisServer;
-    let h: Harness;
-
-    before(async () => {
-        redis = await startRedis();
-        h = await startHarness(redis, { MAX_BODY_BYTES: "4096" });
-    });
-    after(async () => {
-        await h.close();
-        await redis.close();
-    });
+    const h = useHarness({ mode: "once", env: { MAX_BODY_BYTES: "4096" } });
 
     const cases: Array<[string, unknown, string | null]> = [
         ["invalid JSON", "{not json", null],

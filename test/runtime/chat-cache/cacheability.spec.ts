@@ -1,23 +1,8 @@
 import { expect } from "chai";
-import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, startHarness, type Harness, jsonOf } from "./harness";
+import { det, jsonOf, useHarness } from "./harness";
 
 describe("chat-cache cacheability and controls", function () {
-    let redis: RedisServer;
-    let h: Harness;
-
-    before(async () => {
-        redis = await startRedis();
-    });
-    after(async () => {
-        await redis.close();
-    });
-    beforeEach(async () => {
-        h = await startHarness(redis);
-    });
-    afterEach(async () => {
-        await h.close();
-    });
+    const h = useHarness();
 
     async function twice(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<[string | null, string | null]> {
         const a = await h.post(body, headers);

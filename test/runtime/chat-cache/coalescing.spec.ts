@@ -1,24 +1,9 @@
 import { expect } from "chai";
 import http from "node:http";
-import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, detParams, detStream, metricValue, startHarness, until, type Harness, jsonOf } from "./harness";
+import { det, detParams, detStream, metricValue, until, jsonOf, useHarness } from "./harness";
 
 describe("chat-cache coalescing", function () {
-    let redis: RedisServer;
-    let h: Harness;
-
-    before(async () => {
-        redis = await startRedis();
-    });
-    after(async () => {
-        await redis.close();
-    });
-    beforeEach(async () => {
-        h = await startHarness(redis);
-    });
-    afterEach(async () => {
-        await h.close();
-    });
+    const h = useHarness();
 
     it("makes exactly one upstream call for 50 concurrent identical misses", async () => {
         // Hold the upstream until all 50 requests are in flight, so none can arrive after the answer was cached

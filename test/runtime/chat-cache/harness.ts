@@ -8,7 +8,7 @@ import { createApp, type App } from "../../../runtime/chat-cache/src/app";
 import { loadConfig, type Config } from "../../../runtime/chat-cache/src/config";
 import { createRedisClient } from "../../../runtime/chat-cache/src/redis";
 import { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from "../../support/fakeOpenAI";
-import type { RedisServer } from "../../support/redisServer";
+import { startRedis, type RedisServer } from "../../support/redisServer";
 
 /** A chat-cache app listening on loopback in front of a fake upstream, with its own Redis client. */
 export interface Harness {
@@ -119,4 +119,69 @@ export async function until(cond: () => boolean | Promise<boolean>, ms = 5000, w
         await sleep(10);
     }
     throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A suite's view of its chat-cache app: the current `Harness`, plus the suite's redis-server and a way to start an app. */
+export interface SuiteHarness extends Omit<Harness, "close"> {
+    /** The suite's real redis-server (started in `before`, closed in `after`). */
+    readonly redisServer: RedisServer;
+    /** Starts an app with `env` (over the suite's `env`) and makes it current; the helper closes it after the test. */
+    start(env?: Record<string, string>, fakeOpts?: FakeOpenAIOptions): Promise<Harness>;
+}
+
+/** When `useHarness` starts the app: before each test (default), once for the suite, or only when a test calls `start()`. */
+export type HarnessMode = "each" | "once" | "manual";
+
+/**
+ * Registers mocha hooks that start a redis-server for the enclosing `describe` and an app in front of a fake upstream,
+ * and close both afterwards. Call it directly inside `describe`. The returned object delegates to the current app.
+ */
+export function useHarness(opts: { mode?: HarnessMode; env?: Record<string, string> } = {}): SuiteHarness {
+    const mode = opts.mode ?? "each";
+    let server: RedisServer | undefined;
+    let current: Harness | undefined;
+    const h = (): Harness => {
+        if (!current) throw new Error(mode === "manual" ? "no chat-cache app yet: call start() in the test first" : "no chat-cache app is running outside a test");
+        return current;
+    };
+    const start = async (env: Record<string, string> = {}, fakeOpts: FakeOpenAIOptions = {}): Promise<Harness> => {
+        if (!server) throw new Error("useHarness: redis-server is not running (call start() from a test or hook)");
+        await stop();
+        current = await startHarness(server, { ...opts.env, ...env }, fakeOpts);
+        return current;
+    };
+    const stop = async (): Promise<void> => {
+        const c = current;
+        current = undefined;
+        await c?.close();
+    };
+
+    before(async () => {
+        server = await startRedis();
+        if (mode === "once") await start();
+    });
+    after(async () => {
+        await stop();
+        await server?.close();
+    });
+    if (mode === "each") beforeEach(() => start().then(() => undefined));
+    if (mode !== "once") afterEach(stop);
+
+    return {
+        get redisServer() {
+            if (!server) throw new Error("useHarness: redis-server is not running outside the suite's hooks");
+            return server;
+        },
+        start,
+        get app() { return h().app; },
+        get config() { return h().config; },
+        get fake() { return h().fake; },
+        get redis() { return h().redis; },
+        get registry() { return h().registry; },
+        get url() { return h().url; },
+        get baseURL() { return h().baseURL; },
+        client: (apiKey, clientOpts) => h().client(apiKey, clientOpts),
+        keys: () => h().keys(),
+        post: (body, headers) => h().post(body, headers),
+    };
 }

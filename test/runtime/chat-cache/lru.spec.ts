@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import type { Registry } from "prom-client";
-import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, sleep, startHarness, type Harness } from "./harness";
+import { det, sleep, useHarness } from "./harness";
 
 async function lookups(registry: Registry, tier: string): Promise<number> {
     const m = await registry.getSingleMetric("cache_lookup_duration_seconds")!.get();
@@ -9,21 +8,10 @@ async function lookups(registry: Registry, tier: string): Promise<number> {
 }
 
 describe("chat-cache in-process LRU tier", function () {
-    let redis: RedisServer;
-    let h: Harness;
-
-    before(async () => {
-        redis = await startRedis();
-    });
-    after(async () => {
-        await redis.close();
-    });
-    afterEach(async () => {
-        await h.close();
-    });
+    const h = useHarness({ mode: "manual" });
 
     it("answers hot keys from the local tier without a Redis round trip", async () => {
-        h = await startHarness(redis);
+        await h.start();
         await (await h.post(det("hot"))).text();
         await h.app.store.flush();
         await h.redis.del(...(await h.keys()));
@@ -34,7 +22,7 @@ describe("chat-cache in-process LRU tier", function () {
     });
 
     it("caps the number of entries", async () => {
-        h = await startHarness(redis, { LRU_MAX_ENTRIES: "2" });
+        await h.start({ LRU_MAX_ENTRIES: "2" });
         for (const p of ["a", "b", "c"]) await (await h.post(det(p))).text();
         expect(h.app.store.localSize).to.equal(2);
         // The evicted entry comes back from Redis.
@@ -45,14 +33,14 @@ describe("chat-cache in-process LRU tier", function () {
     });
 
     it("caps the bytes held", async () => {
-        h = await startHarness(redis, { LRU_MAX_BYTES: "6000" });
+        await h.start({ LRU_MAX_BYTES: "6000" });
         h.fake.behave = () => ({ kind: "ok", content: "x".repeat(1000) });
         for (let i = 0; i < 6; i++) await (await h.post(det(`big ${i}`))).text();
         expect(h.app.store.localSize).to.be.within(1, 2);
     });
 
     it("honours the entry TTL", async () => {
-        h = await startHarness(redis, { CACHE_DEFAULT_TTL_SECONDS: "1", CACHE_STALE_SECONDS: "0" });
+        await h.start({ CACHE_DEFAULT_TTL_SECONDS: "1", CACHE_STALE_SECONDS: "0" });
         await (await h.post(det("short"))).text();
         expect((await h.post(det("short"))).headers.get("x-cache-status")).to.equal("HIT");
         await sleep(1100);

@@ -1,8 +1,7 @@
 import { expect } from "chai";
-import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, detStream, metricValue, startHarness, type Harness } from "./harness";
+import { det, detStream, metricValue, type Harness, useHarness } from "./harness";
 
-async function histCount(h: Harness, name: string, labels: Record<string, string> = {}): Promise<number> {
+async function histCount(h: Pick<Harness, "registry">, name: string, labels: Record<string, string> = {}): Promise<number> {
     const m = await h.registry.getSingleMetric(name)!.get();
     return m.values
         .filter((v) => (v as { metricName?: string }).metricName === `${name}_count` && Object.entries(labels).every(([k, val]) => String((v.labels as Record<string, unknown>)[k]) === val))
@@ -10,17 +9,7 @@ async function histCount(h: Harness, name: string, labels: Record<string, string
 }
 
 describe("chat-cache metrics", function () {
-    let redis: RedisServer;
-    let h: Harness;
-
-    before(async () => {
-        redis = await startRedis();
-        h = await startHarness(redis);
-    });
-    after(async () => {
-        await h.close();
-        await redis.close();
-    });
+    const h = useHarness({ mode: "once" });
 
     it("records results by TTL class, lookups by tier, upstream latency and time to first token, and saved tokens", async () => {
         const stream = await h.client().chat.completions.create(detStream("metrics", { stream_options: { include_usage: true } }));

@@ -1,24 +1,12 @@
 import { expect } from "chai";
 import OpenAI from "openai";
-import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, detParams, metricValue, startHarness, until, type Harness, jsonOf } from "./harness";
+import { det, detParams, metricValue, until, jsonOf, useHarness } from "./harness";
 
 describe("chat-cache upstream protection", function () {
-    let redis: RedisServer;
-    let h: Harness;
-
-    before(async () => {
-        redis = await startRedis();
-    });
-    after(async () => {
-        await redis.close();
-    });
-    afterEach(async () => {
-        await h.close();
-    });
+    const h = useHarness({ mode: "manual" });
 
     it("never runs more than UPSTREAM_MAX_CONCURRENCY upstream calls and queues the rest", async () => {
-        h = await startHarness(redis, { UPSTREAM_MAX_CONCURRENCY: "3", UPSTREAM_MAX_QUEUE: "100" });
+        await h.start({ UPSTREAM_MAX_CONCURRENCY: "3", UPSTREAM_MAX_QUEUE: "100" });
         h.fake.behave = () => ({ kind: "ok", delayMs: 60 });
         const all = await Promise.all(Array.from({ length: 12 }, (_, i) => h.post(det(`distinct ${i}`))));
         expect(all.every((r) => r.status === 200)).to.equal(true);
@@ -27,7 +15,7 @@ describe("chat-cache upstream protection", function () {
     });
 
     it("answers 429 with retry-after beyond UPSTREAM_MAX_QUEUE, and serves hits without a slot meanwhile", async () => {
-        h = await startHarness(redis, { UPSTREAM_MAX_CONCURRENCY: "1", UPSTREAM_MAX_QUEUE: "1" });
+        await h.start({ UPSTREAM_MAX_CONCURRENCY: "1", UPSTREAM_MAX_QUEUE: "1" });
         await (await h.post(det("cached before the storm"))).text();
         await h.app.store.flush();
         h.fake.behave = () => ({ kind: "hang" });
@@ -49,7 +37,7 @@ describe("chat-cache upstream protection", function () {
     });
 
     it("answers 504 in OpenAI's shape when the upstream hangs past UPSTREAM_TIMEOUT_MS", async () => {
-        h = await startHarness(redis, { UPSTREAM_TIMEOUT_MS: "300" });
+        await h.start({ UPSTREAM_TIMEOUT_MS: "300" });
         h.fake.behave = () => ({ kind: "hang" });
         let caught: unknown;
         try {
@@ -66,7 +54,7 @@ describe("chat-cache upstream protection", function () {
     });
 
     it("passes upstream 4xx/5xx through with body, status and retry/rate-limit headers", async () => {
-        h = await startHarness(redis);
+        await h.start();
         h.fake.behave = () => ({
             kind: "error",
             status: 429,
@@ -91,14 +79,14 @@ describe("chat-cache upstream protection", function () {
     });
 
     it("answers 502 when the upstream is unreachable", async () => {
-        h = await startHarness(redis, { UPSTREAM_BASE_URL: "http://127.0.0.1:9/v1" });
+        await h.start({ UPSTREAM_BASE_URL: "http://127.0.0.1:9/v1" });
         const res = await h.post(det("nobody home"));
         expect(res.status).to.equal(502);
         expect((await jsonOf(res)).error.code).to.equal("upstream_unreachable");
     });
 
     it("uses UPSTREAM_API_KEY instead of the client's key when set", async () => {
-        h = await startHarness(redis, { UPSTREAM_API_KEY: "sk-upstream-secret" });
+        await h.start({ UPSTREAM_API_KEY: "sk-upstream-secret" });
         await (await h.post(det("k"), { authorization: "Bearer sk-client" })).text();
         expect(h.fake.requests[0].headers.authorization).to.equal("Bearer sk-upstream-secret");
     });

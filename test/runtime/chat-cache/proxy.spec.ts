@@ -1,23 +1,9 @@
 import { expect } from "chai";
-import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, detParams, metricValue, startHarness, until, type Harness, jsonOf } from "./harness";
+import { startRedis } from "../../support/redisServer";
+import { det, detParams, metricValue, startHarness, until, jsonOf, useHarness } from "./harness";
 
 describe("chat-cache proxy", function () {
-    let redis: RedisServer;
-    let h: Harness;
-
-    before(async () => {
-        redis = await startRedis();
-    });
-    after(async () => {
-        await redis.close();
-    });
-    beforeEach(async () => {
-        h = await startHarness(redis);
-    });
-    afterEach(async () => {
-        await h.close();
-    });
+    const h = useHarness();
 
     describe("POST /v1/chat/completions", () => {
         it("answers a miss from the upstream, then the same request from the cache through the official client", async () => {
@@ -42,7 +28,7 @@ describe("chat-cache proxy", function () {
         it("serves a hit from Redis when the local tier does not have it (another replica wrote it)", async () => {
             await h.post(det("shared across replicas"));
             await until(async () => (await h.keys()).length === 1, 2000, "redis write");
-            const other = await startHarness(redis, { CACHE_KEY_PREFIX: h.config.keyPrefix }, {}, h.fake);
+            const other = await startHarness(h.redisServer, { CACHE_KEY_PREFIX: h.config.keyPrefix }, {}, h.fake);
             try {
                 const res = await other.post(det("shared across replicas"));
                 expect(res.headers.get("x-cache-status")).to.equal("HIT");
@@ -135,12 +121,12 @@ describe("chat-cache proxy", function () {
         });
 
         it("GET /healthz answers without touching Redis or the upstream", async () => {
-            await redis.stop();
+            await h.redisServer.stop();
             try {
                 const res = await fetch(`${h.url}/healthz`);
                 expect(res.status).to.equal(200);
             } finally {
-                await redis.start();
+                await h.redisServer.start();
             }
         });
 
@@ -155,7 +141,7 @@ describe("chat-cache proxy", function () {
         });
 
         it("GET /readyz is 503 when the upstream is unreachable", async () => {
-            const lone = await startHarness(redis, { UPSTREAM_BASE_URL: "http://127.0.0.1:9/v1" });
+            const lone = await startHarness(h.redisServer, { UPSTREAM_BASE_URL: "http://127.0.0.1:9/v1" });
             try {
                 const res = await fetch(`${lone.url}/readyz`);
                 expect(res.status).to.equal(503);

@@ -1,27 +1,16 @@
 import { expect } from "chai";
-import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, jsonOf, metricValue, sleep, startHarness, until, type Harness } from "./harness";
+import { det, jsonOf, metricValue, sleep, until, useHarness } from "./harness";
 
 describe("chat-cache Redis failures (fail open)", function () {
     this.timeout(30000);
-    let redis: RedisServer;
-    let h: Harness;
+    const h = useHarness({ mode: "manual" });
 
-    before(async () => {
-        redis = await startRedis();
-    });
-    after(async () => {
-        await redis.close();
-    });
     beforeEach(async () => {
-        if (!redis.running) await redis.start();
+        if (!h.redisServer.running) await h.redisServer.start();
         // No local tier: every lookup goes to Redis, so its failure is really exercised.
-        h = await startHarness(redis, { LRU_MAX_ENTRIES: "0", REDIS_BREAKER_COOLDOWN_MS: "500" });
+        await h.start({ LRU_MAX_ENTRIES: "0", REDIS_BREAKER_COOLDOWN_MS: "500" });
         h.fake.behave = () => ({ kind: "ok", delayMs: 5 });
         await until(() => h.redis.status === "ready", 3000, "redis ready");
-    });
-    afterEach(async () => {
-        await h.close();
     });
 
     it("loses no client request when Redis is killed under load, and hits resume after it returns", async () => {
@@ -48,7 +37,7 @@ describe("chat-cache Redis failures (fail open)", function () {
         };
         const load = Promise.all(Array.from({ length: 10 }, (_, w) => worker(w)));
         await sleep(300);
-        await redis.stop("SIGKILL");
+        await h.redisServer.stop("SIGKILL");
         const sentAtKill = sent;
         await sleep(800);
         const openDuringOutage = await metricValue(h.registry, "redis_circuit_open");
@@ -63,7 +52,7 @@ describe("chat-cache Redis failures (fail open)", function () {
         expect(openDuringOutage).to.equal(1);
         expect(await metricValue(h.registry, "redis_errors_total")).to.be.greaterThan(0);
 
-        await redis.start();
+        await h.redisServer.start();
         // Entries were lost with the process (persistence is off); write one and expect it back as a hit within seconds.
         await until(
             async () => {
@@ -81,7 +70,7 @@ describe("chat-cache Redis failures (fail open)", function () {
     });
 
     it("still coalesces identical misses while Redis is down", async () => {
-        await redis.stop("SIGKILL");
+        await h.redisServer.stop("SIGKILL");
         h.fake.behave = () => ({ kind: "ok", delayMs: 150 });
         const all = await Promise.all(Array.from({ length: 10 }, () => h.post(det("down but shared"))));
         expect(all.map((r) => r.status)).to.deep.equal(Array(10).fill(200));

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { APIError } from "openai";
-import { startRedis, type RedisServer } from "../../support/redisServer";
-import { det, detParams, detStream, startHarness, until, type Harness } from "./harness";
+import { det, detParams, detStream, until, useHarness } from "./harness";
 
 /** Reads an SSE response into its data payloads. */
 async function sseData(res: Response): Promise<string[]> {
@@ -13,21 +12,7 @@ async function sseData(res: Response): Promise<string[]> {
 }
 
 describe("chat-cache streaming", function () {
-    let redis: RedisServer;
-    let h: Harness;
-
-    before(async () => {
-        redis = await startRedis();
-    });
-    after(async () => {
-        await redis.close();
-    });
-    beforeEach(async () => {
-        h = await startHarness(redis);
-    });
-    afterEach(async () => {
-        await h.close();
-    });
+    const h = useHarness();
 
     it("forwards a stream miss chunk by chunk before the upstream has finished", async () => {
         let open!: () => void;
