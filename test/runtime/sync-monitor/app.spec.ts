@@ -3,9 +3,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomBytes } from "node:crypto";
 import { Pool } from "pg";
-import { startPostgres, freePort, type PostgresServer } from "../../support/postgresServer";
+import { freePort } from "../../support/postgresServer";
 import { Ledger } from "../../../runtime/sync-monitor/src/ledger";
-import { startHarness, baseConfig, seedAcme, REPO, type Harness } from "./harness";
+import { useWorld, baseConfig, seedAcme, REPO, type Harness } from "./harness";
 import { createApp } from "../../../runtime/sync-monitor/src/app";
 import { makeGithubToken } from "../../../runtime/sync-monitor/src/exposure";
 
@@ -22,25 +22,19 @@ async function listen(h: Harness, adminToken: string | null = ADMIN): Promise<{ 
 
 describe("sync-monitor HTTP API", function () {
     this.timeout(60_000);
-    let pg: PostgresServer;
     let h: Harness;
     let srv: { server: Server; url: string } | undefined;
     const VALUES = { github: { npmToken: "npm-v1" }, api: { dbPassword: "db-v1", deployKey: "deploy-v1" } };
     const SECRETS = ["github.npmToken", "api.dbPassword", "api.deployKey"];
-    before(async () => {
-        pg = await startPostgres();
-    });
-    after(async () => {
-        await pg?.stop();
-    });
+    // Registered before useWorld's hooks so the HTTP server closes before the harness behind it, as it always did.
     afterEach(async () => {
         if (srv) await new Promise((r) => srv!.server.close(r));
         srv = undefined;
-        await h?.close();
     });
+    const world = useWorld();
 
     it("serves health (503 before the first check), alerts, heals, metrics and healthz", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         srv = await listen(h);
         const early = await fetch(`${srv.url}/api/v1/secret-sync/health`);
         expect(early.status).to.equal(503);
@@ -68,7 +62,7 @@ describe("sync-monitor HTTP API", function () {
     });
 
     it("approves a pending heal only with the admin bearer token", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         srv = await listen(h);
         await h.monitor.runCheck({ heal: true });
         const id = (await h.monitor.heals()).find((x) => x.name === "SOPHIA_DB_PASSWORD")!.id;
@@ -90,7 +84,7 @@ describe("sync-monitor HTTP API", function () {
     });
 
     it("answers 503 for approvals without a configured admin token, 404/405 for bad routes, and 503 healthz without a DB", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         srv = await listen(h, null);
         const r = await fetch(`${srv.url}/api/v1/secret-sync/heals/x/approve`, { method: "POST", headers: { authorization: "Bearer x" } });
         expect(r.status).to.equal(503);
@@ -131,7 +125,7 @@ describe("sync-monitor HTTP API", function () {
                 { key: "api.sshKey", targets: [{ scope: "repo", owner: "acme", repo: "api", name: "SOPHIA_SSH_KEY" }] },
             ],
         });
-        h = await startHarness(pg, { config: cfg, values, secrets, seed: seedAcme });
+        h = await world.start({ config: cfg, values, secrets, seed: seedAcme });
         srv = await listen(h);
         const bodies: string[] = [];
         const get = async (path: string) => bodies.push(await (await fetch(`${srv!.url}${path}`)).text());

@@ -6,8 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startPostgres, type PostgresServer } from "../../support/postgresServer";
-import { startHarness, baseConfig, seedAcme, ORG, REPO, ENV, HMAC_KEY, ESC_TOKEN, type Harness } from "./harness";
+import { useWorld, baseConfig, seedAcme, ORG, REPO, ENV, HMAC_KEY, ESC_TOKEN, type Harness } from "./harness";
 import { createMonitor, type Monitor } from "../../../runtime/sync-monitor/src/monitor";
 import { createEscClient } from "../../../runtime/sync-monitor/src/escSource";
 import { Alerter } from "../../../runtime/sync-monitor/src/alerts";
@@ -69,19 +68,10 @@ const writesTo = (h: Harness) => h.gh.calls.filter((c) => c.method === "PUT" || 
 
 describe("sync-monitor write attestations", function () {
     this.timeout(60_000);
-    let pg: PostgresServer;
+    const world = useWorld();
     let h: Harness;
-    before(async () => {
-        pg = await startPostgres();
-    });
-    after(async () => {
-        await pg?.stop();
-    });
-    afterEach(async () => {
-        await h?.close();
-    });
 
-    const start = (config = baseConfig()) => startHarness(pg, { config, values: VALUES, secrets: SECRETS, seed: seedAcme });
+    const start = (config = baseConfig()) => world.start({ config, values: VALUES, secrets: SECRETS, seed: seedAcme });
 
     it("turns secrets Pulumi wrote into in_sync (not unverifiable) and records them with ghStatus 0, writing nothing to GitHub", async () => {
         h = await start();
@@ -225,7 +215,7 @@ describe("sync-monitor write attestations", function () {
     it("canary: values and attested HMACs never reach logs, reports, alerts, metrics, history or HTTP", async () => {
         const canaries = { npm: `canary-npm-${rand(24)}`, db: makeGithubToken("ghp", rand(30)), deploy: `canary-deploy-${rand(24)}` };
         const values = { github: { npmToken: canaries.npm }, api: { dbPassword: canaries.db, deployKey: canaries.deploy } };
-        h = await startHarness(pg, { config: baseConfig(), values, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values, secrets: SECRETS, seed: seedAcme });
         // Pulumi wrote an old npm value (stale), the rest current; a human later changed the deploy key (tampered).
         const entries = pulumiWritesAll(h, { ...values, github: { npmToken: `${canaries.npm}-old` } });
         const path = attestationFile(entries);

@@ -1,33 +1,16 @@
 import { expect } from "chai";
-import { startPostgres, type PostgresServer } from "../../support/postgresServer";
-import { startHarness, baseConfig, seedAcme, ORG, REPO, ENV, type Harness } from "./harness";
+import { useWorld, adoptAll, baseConfig, seedAcme, ORG, REPO, ENV, type Harness } from "./harness";
 
 const VALUES = { github: { npmToken: "npm-value-1" }, api: { dbPassword: "db-value-1", deployKey: "deploy-value-1" }, plain: { region: "eu-west-1" } };
 const SECRETS = ["github.npmToken", "api.dbPassword", "api.deployKey"];
 
-/** Approves every pending heal and runs a healing check, so the ledger owns every mapped secret. */
-async function adoptAll(h: Harness): Promise<void> {
-    await h.monitor.runCheck({ heal: true });
-    for (const heal of await h.monitor.heals()) if (heal.status === "pending") await h.monitor.approve(heal.id);
-    await h.monitor.runCheck({ heal: true });
-}
-
 describe("sync-monitor drift detection", function () {
     this.timeout(60_000);
-    let pg: PostgresServer;
+    const world = useWorld();
     let h: Harness;
-    before(async () => {
-        pg = await startPostgres();
-    });
-    after(async () => {
-        await pg?.stop();
-    });
-    afterEach(async () => {
-        await h?.close();
-    });
 
     it("reports every mapped secret as missing when GitHub has none, without a false in_sync", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         const r = await h.monitor.runCheck();
         expect(r.status).to.equal("drift");
         expect(r.escRevision).to.equal(1);
@@ -39,7 +22,7 @@ describe("sync-monitor drift detection", function () {
     });
 
     it("is in sync after the heals are approved, and records HMACs (not values) with 201 in the ledger", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
         expect(h.gh.value(ORG, "NPM_TOKEN")).to.equal("npm-value-1");
         expect(h.gh.value(REPO, "SOPHIA_DB_PASSWORD")).to.equal("db-value-1");
@@ -59,7 +42,7 @@ describe("sync-monitor drift detection", function () {
     });
 
     it("detects stale (ESC changed), tampered (GitHub changed), extra, unverifiable and shadowed", async () => {
-        h = await startHarness(pg, {
+        h = await world.start({
             config: baseConfig({
                 secrets: [
                     ...(baseConfig().secrets as unknown[]),
@@ -104,7 +87,7 @@ describe("sync-monitor drift detection", function () {
     });
 
     it("reports invalid names and never pushes them", async () => {
-        h = await startHarness(pg, {
+        h = await world.start({
             config: baseConfig({
                 secrets: [
                     { key: "github.npmToken", targets: [{ scope: "repo", owner: "acme", repo: "api", name: "GITHUB_NPM" }, { scope: "repo", owner: "acme", repo: "api", name: "bad-name" }] },
@@ -122,7 +105,7 @@ describe("sync-monitor drift detection", function () {
     });
 
     it("marks a target incomplete on 5xx instead of reporting missing, and counts failed checks to a critical alert", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
         h.gh.fail({ method: "GET", path: /^\/repos\/acme\/api\/actions\/secrets$/, status: 502, times: 100 });
         for (let i = 1; i <= 3; i++) {
@@ -141,7 +124,7 @@ describe("sync-monitor drift detection", function () {
     });
 
     it("fails the whole check (status failed) when ESC cannot be read", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         h.esc.fail({ path: "/versions", status: 500, times: 1 });
         const r = await h.monitor.runCheck();
         expect(r.status).to.equal("failed");
@@ -150,7 +133,7 @@ describe("sync-monitor drift detection", function () {
     });
 
     it("honours a secondary rate limit with retry-after and completes the check", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         h.gh.fail({
             method: "GET", path: /^\/repos\/acme\/api\/actions\/secrets$/, status: 403, times: 1,
             headers: { "retry-after": "3" }, body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." },
@@ -163,7 +146,7 @@ describe("sync-monitor drift detection", function () {
     });
 
     it("uses the fallback wait for a 429 secondary limit without retry-after and gives up into incomplete", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         h.gh.fail({
             method: "GET", path: /^\/orgs\/acme\/actions\/secrets$/, status: 429, times: 10,
             body: { message: "You have exceeded a secondary rate limit." },
@@ -177,7 +160,7 @@ describe("sync-monitor drift detection", function () {
     });
 
     it("waits for x-ratelimit-reset on a primary rate limit", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         h.gh.fail({
             method: "GET", path: /^\/orgs\/acme\/actions\/secrets$/, status: 403, times: 1,
             headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 4) },
@@ -191,7 +174,7 @@ describe("sync-monitor drift detection", function () {
     });
 
     it("follows link pagination at 100 per page", async () => {
-        h = await startHarness(pg, {
+        h = await world.start({
             config: baseConfig(), values: VALUES, secrets: SECRETS,
             seed: (gh) => {
                 seedAcme(gh);
@@ -209,7 +192,7 @@ describe("sync-monitor drift detection", function () {
     });
 
     it("without ALERTMANAGER_URL logs alert transitions once and exposes them, posting nothing", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme, alertmanager: "none" });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme, alertmanager: "none" });
         await h.monitor.runCheck();
         await h.monitor.runCheck();
         expect(h.am.posts()).to.equal(0);
@@ -219,7 +202,7 @@ describe("sync-monitor drift detection", function () {
     });
 
     it("alerts below the health threshold with stable labels and resolves alerts that stop firing", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         await h.monitor.runCheck();
         const firing = h.monitor.alerts();
         const health = firing.find((a) => a.labels.alertname === "SecretSyncHealthLow")!;

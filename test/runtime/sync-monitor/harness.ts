@@ -4,7 +4,7 @@ import { Registry } from "prom-client";
 import { startFakeGitHub, type FakeGitHub } from "../../support/fakeGitHub";
 import { startFakeEsc, type FakeEsc } from "../../support/fakeEsc";
 import { startFakeAlertmanager, type FakeAlertmanager } from "../../support/fakeAlertmanager";
-import type { PostgresServer } from "../../support/postgresServer";
+import { startPostgres, type PostgresServer } from "../../support/postgresServer";
 import { parseSyncConfig, type SyncConfig } from "../../../runtime/sync-monitor/src/syncConfig";
 import { createMonitor, type Monitor } from "../../../runtime/sync-monitor/src/monitor";
 import { createMetrics, type Metrics } from "../../../runtime/sync-monitor/src/metrics";
@@ -124,6 +124,46 @@ export async function startHarness(pg: PostgresServer, o: HarnessOptions): Promi
         },
     };
     return h;
+}
+
+/** A test file's world: one real Postgres for the enclosing `describe`, and a harness per test on it. */
+export interface World {
+    /** Starts a harness (fresh database, fakes, monitor) on the file's Postgres; the world closes it after the test. */
+    start(o: HarnessOptions): Promise<Harness>;
+}
+
+/**
+ * Registers mocha hooks on the enclosing `describe`: Postgres starts in `before` and stops in `after`, and the
+ * harness a test started is closed in `afterEach`. Call it directly inside `describe`.
+ */
+export function useWorld(): World {
+    let pg: PostgresServer | undefined;
+    let current: Harness | undefined;
+    before(async () => {
+        pg = await startPostgres();
+    });
+    after(async () => {
+        await pg?.stop();
+    });
+    afterEach(async () => {
+        const h = current;
+        current = undefined;
+        await h?.close();
+    });
+    return {
+        async start(o) {
+            if (!pg) throw new Error("useWorld: Postgres is not running; start harnesses from tests or hooks");
+            current = await startHarness(pg, o);
+            return current;
+        },
+    };
+}
+
+/** Approves every pending heal and runs a healing check, so the ledger owns every mapped secret. */
+export async function adoptAll(h: Harness): Promise<void> {
+    await h.monitor.runCheck({ heal: true });
+    for (const heal of await h.monitor.heals()) if (heal.status === "pending") await h.monitor.approve(heal.id);
+    await h.monitor.runCheck({ heal: true });
 }
 
 /** A small mapping used by most tests: org, repo and environment targets. */

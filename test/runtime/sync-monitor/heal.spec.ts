@@ -1,35 +1,19 @@
 import { expect } from "chai";
-import { startPostgres, type PostgresServer } from "../../support/postgresServer";
-import { startHarness, baseConfig, seedAcme, ORG, REPO, ENV, type Harness } from "./harness";
+import { useWorld, adoptAll, baseConfig, seedAcme, ORG, REPO, ENV, type Harness } from "./harness";
 
 const VALUES = { github: { npmToken: "npm-v1" }, api: { dbPassword: "db-v1", deployKey: "deploy-v1" } };
 const SECRETS = ["github.npmToken", "api.dbPassword", "api.deployKey"];
 const ENV_REF = "sophia/platform/prod";
 
-async function adoptAll(h: Harness): Promise<void> {
-    await h.monitor.runCheck({ heal: true });
-    for (const heal of await h.monitor.heals()) if (heal.status === "pending") await h.monitor.approve(heal.id);
-    await h.monitor.runCheck({ heal: true });
-}
-
 describe("sync-monitor heal", function () {
     this.timeout(60_000);
-    let pg: PostgresServer;
+    const world = useWorld();
     let h: Harness;
-    before(async () => {
-        pg = await startPostgres();
-    });
-    after(async () => {
-        await pg?.stop();
-    });
-    afterEach(async () => {
-        await h?.close();
-    });
 
     it("is off by default: drift is reported, nothing is written or proposed", async () => {
         const cfg = baseConfig();
         delete (cfg as { heal?: unknown }).heal;
-        h = await startHarness(pg, { config: cfg, values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: cfg, values: VALUES, secrets: SECRETS, seed: seedAcme });
         const r = await h.monitor.runCheck({ heal: true });
         expect(r.counts.missing).to.equal(3);
         expect(r.heals.map((x) => x.outcome)).to.deep.equal(Array(3).fill("not run (heal.enabled is false)"));
@@ -38,7 +22,7 @@ describe("sync-monitor heal", function () {
     });
 
     it("first pushes without a ledger entry are high risk and wait for approval", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         const r = await h.monitor.runCheck({ heal: true });
         expect(r.heals.map((x) => `${x.risk}:${x.kind}:${x.outcome}`)).to.deep.equal(Array(3).fill("high:missing:awaiting approval"));
         expect(h.gh.names(REPO)).to.deep.equal([]);
@@ -65,7 +49,7 @@ describe("sync-monitor heal", function () {
     });
 
     it("heals stale secrets automatically (low risk), records 204, and re-verifies in the next check", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
         h.esc.setEnvironment(ENV_REF, { github: { npmToken: "npm-v2" }, api: { dbPassword: "db-v2", deployKey: "deploy-v1" } }, SECRETS);
         const r = await h.monitor.runCheck({ heal: true });
@@ -84,7 +68,7 @@ describe("sync-monitor heal", function () {
     });
 
     it("re-creates a secret deleted out of band when the ledger proves ownership (low risk, 201)", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
         h.gh.deleteSecret(ENV, "SOPHIA_DEPLOY_KEY");
         const r = await h.monitor.runCheck({ heal: true });
@@ -100,7 +84,7 @@ describe("sync-monitor heal", function () {
                 { key: "api.dbPassword", targets: [{ scope: "repo", owner: "acme", repo: "api", name: "SOPHIA_DB_PASSWORD" }] },
             ],
         });
-        h = await startHarness(pg, { config: cfg, values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: cfg, values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
         expect(h.gh.meta(ORG, "NPM_TOKEN")!.visibility).to.equal("all");
         h.esc.setEnvironment(ENV_REF, { ...VALUES, github: { npmToken: "npm-v2" } }, SECRETS);
@@ -115,7 +99,7 @@ describe("sync-monitor heal", function () {
     });
 
     it("closes an approved heal whose drift disappeared instead of running it later", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
         h.gh.setSecret(REPO, "SOPHIA_DB_PASSWORD", "edited-by-hand");
         await h.monitor.runCheck({ heal: true });
@@ -131,7 +115,7 @@ describe("sync-monitor heal", function () {
     });
 
     it("re-asks for approval when a deferred low-risk heal becomes high risk", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme, budget: { perMinute: 3 } });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme, budget: { perMinute: 3 } });
         await adoptAll(h); // spends the 3 writes of this minute
         h.esc.setEnvironment(ENV_REF, { ...VALUES, api: { ...VALUES.api, dbPassword: "db-v2" } }, SECRETS);
         const deferred = await h.monitor.runCheck({ heal: true });
@@ -147,7 +131,7 @@ describe("sync-monitor heal", function () {
 
     it("deletes only extras the ledger owns, and only after approval", async () => {
         const cfg = baseConfig({ heal: { enabled: true, deleteExtras: true } });
-        h = await startHarness(pg, { config: cfg, values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: cfg, values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
         h.gh.setSecret(REPO, "SOPHIA_NOT_OURS", "someone-elses");
         // Drop the DB password from the mapping: the ledger owns it, so it becomes an owned extra.
@@ -168,7 +152,7 @@ describe("sync-monitor heal", function () {
 
     it("refuses at execution time to delete a secret the ledger no longer owns", async () => {
         const cfg = baseConfig({ heal: { enabled: true, deleteExtras: true } });
-        h = await startHarness(pg, { config: cfg, values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: cfg, values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
         const smaller = baseConfig({ heal: { enabled: true, deleteExtras: true } });
         (smaller as { secrets: unknown[] }).secrets = (smaller.secrets as unknown[]).filter((s) => (s as { key: string }).key !== "api.dbPassword");
@@ -189,7 +173,7 @@ describe("sync-monitor heal", function () {
         const cfg = baseConfig({
             secrets: ["a", "b", "c", "d"].map((k) => ({ key: `extra.${k}`, targets: [{ scope: "repo", owner: "acme", repo: "api", name: `SOPHIA_${k.toUpperCase()}` }] })),
         });
-        h = await startHarness(pg, { config: cfg, values: many, secrets: keys, seed: seedAcme, budget: { perMinute: 3, perHour: 100, minIntervalMs: 1000 } });
+        h = await world.start({ config: cfg, values: many, secrets: keys, seed: seedAcme, budget: { perMinute: 3, perHour: 100, minIntervalMs: 1000 } });
         await h.monitor.runCheck({ heal: true });
         for (const heal of await h.monitor.heals()) await h.monitor.approve(heal.id);
         const r = await h.monitor.runCheck({ heal: true });
@@ -208,7 +192,7 @@ describe("sync-monitor heal", function () {
     });
 
     it("pauses writes after a 403 on a write, honouring retry-after, and applies cooldown and maxAttempts", async () => {
-        h = await startHarness(pg, { config: baseConfig({ heal: { enabled: true, cooldownMinutes: 30, maxAttempts: 2 } }), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig({ heal: { enabled: true, cooldownMinutes: 30, maxAttempts: 2 } }), values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
         h.esc.setEnvironment(ENV_REF, { ...VALUES, api: { ...VALUES.api, dbPassword: "db-v2" } }, SECRETS);
         h.gh.fail({ method: "PUT", path: "/repos/acme/api/actions/secrets/", status: 403, times: 1, headers: { "retry-after": "120" }, body: { message: "Resource not accessible by integration" } });
@@ -231,7 +215,7 @@ describe("sync-monitor heal", function () {
     });
 
     it("refetches the public key once on 422 (rotated key) and succeeds", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
         h.gh.rotateKey(REPO);
         h.esc.setEnvironment(ENV_REF, { ...VALUES, api: { ...VALUES.api, dbPassword: "db-v3" } }, SECRETS);
@@ -249,7 +233,7 @@ describe("sync-monitor heal", function () {
             secrets: [{ key: "github.npmToken", targets: [{ scope: "org", owner: "acme", visibility: "selected", selectedRepositories: ["api"] }] }],
         });
         let apiId = 0;
-        h = await startHarness(pg, { config: cfg, values: VALUES, secrets: SECRETS, seed: (gh) => {
+        h = await world.start({ config: cfg, values: VALUES, secrets: SECRETS, seed: (gh) => {
             gh.addOrg("acme");
             apiId = gh.addRepo("acme", "api", { private: false });
             gh.addRepo("acme", "web", { private: false });
@@ -264,7 +248,7 @@ describe("sync-monitor heal", function () {
     });
 
     it("--dry-run style checks plan without writing anything", async () => {
-        h = await startHarness(pg, { config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
         h.esc.setEnvironment(ENV_REF, { ...VALUES, api: { ...VALUES.api, dbPassword: "db-v2" } }, SECRETS);
         const before = (await h.monitor.heals()).length;
