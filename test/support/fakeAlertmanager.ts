@@ -5,7 +5,8 @@
  * Standalone: `ts-node test/support/fakeAlertmanager.ts --port 9093`.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenLoopback } from "./loopbackServer";
+import { cliArg, serveUntilSignal } from "./standalone";
 
 /** An alert as posted. */
 export interface PostedAlert {
@@ -72,35 +73,20 @@ export async function startFakeAlertmanager(opts: { port?: number } = {}): Promi
         }
         return send(res, 200);
     };
-    const sockets = new Set<Socket>();
     const server = http.createServer((req, res) => {
         let body = "";
         req.on("data", (c) => (body += c));
         req.on("end", () => handle(req, res, body));
     });
-    server.on("connection", (s) => {
-        sockets.add(s);
-        s.on("close", () => sockets.delete(s));
-    });
-    await new Promise<void>((r) => server.listen(opts.port ?? 0, "127.0.0.1", () => r()));
-    const port = (server.address() as AddressInfo).port;
+    const { url, port, close } = await listenLoopback(server, opts.port);
     return {
-        url: `http://127.0.0.1:${port}`, port, posted,
+        url, port, posted,
         posts: () => postCount,
         fail: (status, times = 1) => void (failing = { status, times }),
-        close: () => new Promise<void>((r) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => r());
-        }),
+        close,
     };
 }
 
 if (require.main === module) {
-    const i = process.argv.indexOf("--port");
-    void startFakeAlertmanager({ port: i >= 0 ? Number(process.argv[i + 1]) : 0 }).then((f) => {
-        process.stdout.write(`fake Alertmanager listening on ${f.url}\n`);
-        const stop = () => void f.close().then(() => process.exit(0));
-        process.on("SIGTERM", stop);
-        process.on("SIGINT", stop);
-    });
+    void startFakeAlertmanager({ port: Number(cliArg("port") ?? 0) }).then((f) => serveUntilSignal(f, `fake Alertmanager listening on ${f.url}`));
 }

@@ -8,8 +8,9 @@
  * `{ "org/project/env": { "values": {...}, "secrets": ["a.b", ...] } }`.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { readFileSync } from "node:fs";
+import { listenLoopback } from "./loopbackServer";
+import { cliArg as arg, serveUntilSignal } from "./standalone";
 import { randomUUID } from "node:crypto";
 
 interface Revision { number: number; created: string; properties: Record<string, unknown> }
@@ -111,7 +112,6 @@ export async function startFakeEsc(opts: FakeEscOptions = {}): Promise<FakeEsc> 
         return send(res, 404, { code: 404, message: "Not Found" });
     }
 
-    const sockets = new Set<Socket>();
     const server = http.createServer((req, res) => {
         res.on("finish", () => calls.push({ method: req.method ?? "", path: (req.url ?? "").split("?")[0], status: res.statusCode }));
         req.resume();
@@ -120,14 +120,9 @@ export async function startFakeEsc(opts: FakeEscOptions = {}): Promise<FakeEsc> 
             else route(req, res);
         });
     });
-    server.on("connection", (s) => {
-        sockets.add(s);
-        s.on("close", () => sockets.delete(s));
-    });
-    await new Promise<void>((r) => server.listen(opts.port ?? 0, "127.0.0.1", () => r()));
-    const port = (server.address() as AddressInfo).port;
+    const { url, port, close } = await listenLoopback(server, opts.port);
     return {
-        url: `http://127.0.0.1:${port}`,
+        url,
         port,
         calls,
         setEnvironment(ref, values, secrets = []) {
@@ -137,16 +132,8 @@ export async function startFakeEsc(opts: FakeEscOptions = {}): Promise<FakeEsc> 
             return rev.number;
         },
         fail: (f) => void failures.push({ times: 1, ...f }),
-        close: () => new Promise<void>((r) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => r());
-        }),
+        close,
     };
-}
-
-function arg(name: string): string | undefined {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 if (require.main === module) {
@@ -157,9 +144,6 @@ if (require.main === module) {
             const seed = JSON.parse(readFileSync(seedPath, "utf8")) as Record<string, { values: Record<string, unknown>; secrets?: string[] }>;
             for (const [ref, e] of Object.entries(seed)) fake.setEnvironment(ref, e.values, e.secrets);
         }
-        process.stdout.write(`fake ESC listening on ${fake.url}\n`);
-        const stop = () => void fake.close().then(() => process.exit(0));
-        process.on("SIGTERM", stop);
-        process.on("SIGINT", stop);
+        serveUntilSignal(fake, `fake ESC listening on ${fake.url}`);
     })();
 }

@@ -7,8 +7,9 @@
  * Standalone: `ts-node test/support/fakeGitHub.ts --port 8081 --token T [--latency 30] [--seed seed.json]`.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { readFileSync } from "node:fs";
+import { listenLoopback } from "./loopbackServer";
+import { cliArg as arg, serveUntilSignal } from "./standalone";
 // libsodium-wrappers: CommonJS build (its ESM entry is broken).
 import sodium = require("libsodium-wrappers");
 
@@ -237,7 +238,6 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         return send(res, 404, { message: "Not Found" });
     }
 
-    const sockets = new Set<Socket>();
     const server = http.createServer((req, res) => {
         res.on("finish", () => calls.push({ method: req.method ?? "", path: (req.url ?? "").split("?")[0], status: res.statusCode }));
         // Read the whole request first: answering before the request is consumed stalls keep-alive connections.
@@ -250,15 +250,10 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         });
     });
     server.keepAliveTimeout = 1000;
-    server.on("connection", (s) => {
-        sockets.add(s);
-        s.on("close", () => sockets.delete(s));
-    });
-    await new Promise<void>((r) => server.listen(opts.port ?? 0, "127.0.0.1", () => r()));
-    const port = (server.address() as AddressInfo).port;
+    const { url, port, close } = await listenLoopback(server, opts.port);
 
     return {
-        url: `http://127.0.0.1:${port}`,
+        url,
         port,
         calls,
         addOrg: (org) => void orgs.add(org),
@@ -289,10 +284,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         },
         fail: (f) => void failures.push({ ...f }),
         resetCalls: () => void calls.splice(0),
-        close: () => new Promise<void>((r) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => r());
-        }),
+        close,
     };
 }
 
@@ -301,11 +293,6 @@ export interface FakeGitHubSeed {
     orgs?: string[];
     repos?: { owner: string; repo: string; private?: boolean; environments?: string[] }[];
     secrets?: (ScopeRef & { name: string; value: string; visibility?: string })[];
-}
-
-function arg(name: string): string | undefined {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 if (require.main === module) {
@@ -318,9 +305,6 @@ if (require.main === module) {
             for (const r of seed.repos ?? []) fake.addRepo(r.owner, r.repo, r);
             for (const s of seed.secrets ?? []) fake.setSecret(s, s.name, s.value, { visibility: s.visibility });
         }
-        process.stdout.write(`fake GitHub listening on ${fake.url}\n`);
-        const stop = () => void fake.close().then(() => process.exit(0));
-        process.on("SIGTERM", stop);
-        process.on("SIGINT", stop);
+        serveUntilSignal(fake, `fake GitHub listening on ${fake.url}`);
     })();
 }

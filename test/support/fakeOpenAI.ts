@@ -1,5 +1,6 @@
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenLoopback } from "./loopbackServer";
+import { cliArg, serveUntilSignal } from "./standalone";
 
 /** What the fake upstream does with one chat-completions request. */
 export type Behaviour =
@@ -81,7 +82,6 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     let inFlight = 0;
     let maxInFlight = 0;
     const requests: SeenRequest[] = [];
-    const sockets = new Set<Socket>();
     const state = { behave: opts.behave };
 
     async function chat(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
@@ -202,13 +202,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
             res.end(JSON.stringify({ error: { message: "not found", type: "invalid_request_error", param: null, code: null } }));
         });
     });
-    server.on("connection", (s) => {
-        sockets.add(s);
-        s.on("close", () => sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
-    const port = (server.address() as AddressInfo).port;
-    const url = `http://127.0.0.1:${port}`;
+    const { url, port, close } = await listenLoopback(server, opts.port, opts.host);
     return {
         url,
         baseURL: `${url}/v1`,
@@ -234,22 +228,12 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
             maxInFlight = inFlight;
             requests.length = 0;
         },
-        close() {
-            for (const s of sockets) s.destroy();
-            return new Promise<void>((r) => server.close(() => r()));
-        },
+        close,
     };
 }
 
 if (require.main === module) {
-    const arg = (name: string) => {
-        const i = process.argv.indexOf(name);
-        return i >= 0 ? process.argv[i + 1] : undefined;
-    };
-    void startFakeOpenAI({ port: Number(arg("--port") ?? 8000), host: arg("--host") ?? "127.0.0.1", delayMs: Number(arg("--delay-ms") ?? 0) }).then((f) => {
-        process.stdout.write(`fake OpenAI upstream listening on ${f.baseURL}\n`);
-        const stop = () => void f.close().then(() => process.exit(0));
-        process.on("SIGTERM", stop);
-        process.on("SIGINT", stop);
-    });
+    void startFakeOpenAI({ port: Number(cliArg("port") ?? 8000), host: cliArg("host") ?? "127.0.0.1", delayMs: Number(cliArg("delay-ms") ?? 0) }).then((f) =>
+        serveUntilSignal(f, `fake OpenAI upstream listening on ${f.baseURL}`),
+    );
 }
