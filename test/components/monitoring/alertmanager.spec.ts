@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ChildProcess, spawn } from "child_process";
-import * as net from "net";
 import { buildAlertmanagerConfig, EMAIL_SUBJECT, INHIBIT_RULES, RECEIVERS, ROUTE_TIMING, SLACK_TEXT, SLACK_TITLE } from "../../../components/monitoring/alertmanagerConfig";
+import { freePort, waitReady } from "./daemon";
 import { runTool, tempDir, writeYamlFiles } from "./tools";
 
 const full = buildAlertmanagerConfig({
@@ -158,7 +158,7 @@ describe("buildAlertmanagerConfig", function () {
                 `--config.file=${amDir.dir}/alertmanager.yml`, `--storage.path=${amDir.dir}/data`,
                 `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address=",
             ], { stdio: "ignore" });
-            await waitReady(`${base}/-/ready`);
+            await waitReady(`${base}/-/ready`, "Alertmanager");
         });
         after(() => {
             am?.kill("SIGTERM");
@@ -232,27 +232,4 @@ async function names(url: string): Promise<string[]> {
     const res = await fetch(url);
     const body = (await res.json()) as { labels: Record<string, string> }[];
     return body.map((a) => a.labels.alertname).sort();
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.listen(0, "127.0.0.1", () => {
-            const { port } = srv.address() as net.AddressInfo;
-            srv.close(() => resolve(port));
-        });
-        srv.on("error", reject);
-    });
-}
-
-async function waitReady(url: string): Promise<void> {
-    for (let i = 0; i < 100; i++) {
-        try {
-            if ((await fetch(url)).ok) return;
-        } catch {
-            // not listening yet
-        }
-        await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`Alertmanager did not become ready at ${url}`);
 }

@@ -8,6 +8,7 @@ import { buildRuleFiles, resolveRuleOptions } from "../../../components/monitori
 import { PrometheusConfig } from "../../../components/monitoring/types";
 import { createMetrics as createChatCacheMetrics } from "../../../runtime/chat-cache/src/metrics";
 import { createMetrics as createSyncMonitorMetrics } from "../../../runtime/sync-monitor/src/metrics";
+import { freePort } from "./daemon";
 import { tempDir, writeYamlFiles } from "./tools";
 
 /**
@@ -126,14 +127,3 @@ describe("generated rules in a real Prometheus", function () {
         throw new Error(`${query} never matched; last result: ${JSON.stringify(last)}`);
     }
 });
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.listen(0, "127.0.0.1", () => {
-            const { port } = srv.address() as net.AddressInfo;
-            srv.close(() => resolve(port));
-        });
-        srv.on("error", reject);
-    });
-}
