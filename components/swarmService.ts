@@ -70,7 +70,7 @@ export interface SwarmServiceArgs {
     readonly configs?: MountedFile[];
     /** Healthcheck; `"none"` disables the image's own. */
     readonly healthcheck?: HealthcheckArgs | "none";
-    /** Stateful services (volumes, host ports) update stop-first; stateless ones start-first. Defaults to false. */
+    /** Stateful services (volumes) update stop-first, as does any service with a host-mode port; others start-first. Defaults to false. */
     readonly stateful?: boolean;
     /** Overlay network ids to attach. */
     readonly networks: pulumi.Input<string>[];
@@ -194,7 +194,9 @@ export class SwarmService extends pulumi.ComponentResource {
         super("sophia:swarm:SwarmService", name, {}, opts);
         validateSwarmServiceArgs(args);
 
-        const stateful = args.stateful ?? false;
+        // A host-mode published port cannot be bound by an old and a new task on the same node at once: a start-first
+        // update would leave the new task pending ("host-mode port already in use") and never finish or roll back.
+        const stopFirst = (args.stateful ?? false) || (args.ports ?? []).some((p) => p.mode === "host");
         const healthcheck = args.healthcheck;
         const converge = args.converge ?? { delay: "7s", timeout: "3m" };
 
@@ -287,7 +289,7 @@ export class SwarmService extends pulumi.ComponentResource {
                 monitor: updateMonitorFor(healthcheck),
                 maxFailureRatio: "0.2",
                 // Stateful tasks hold a volume or a host port that a second copy cannot share.
-                order: stateful ? "stop-first" : "start-first",
+                order: stopFirst ? "stop-first" : "start-first",
             },
             rollbackConfig: {
                 parallelism: 1,
@@ -295,7 +297,7 @@ export class SwarmService extends pulumi.ComponentResource {
                 failureAction: "pause",
                 monitor: updateMonitorFor(healthcheck),
                 maxFailureRatio: "0.2",
-                order: stateful ? "stop-first" : "start-first",
+                order: stopFirst ? "stop-first" : "start-first",
             },
             endpointSpec: {
                 mode: args.endpointMode ?? "vip",
