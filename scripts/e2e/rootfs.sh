@@ -7,9 +7,10 @@ set -euo pipefail
 cache_dir="${SOPHIA_E2E_CACHE:-/var/cache/sophia-e2e}"
 mirror="${SOPHIA_E2E_MIRROR:-http://deb.debian.org/debian}"
 suite=bookworm
-# Every stand-in is derived from this one filesystem (one debootstrap, one shared image layer).
+# Every stand-in is derived from this one filesystem (one debootstrap, one shared image layer). wget: the
+# monitoring services' healthchecks run `wget -q --spider` as in the busybox-based official images.
 packages=(
-  ca-certificates curl libstdc++6 procps
+  ca-certificates curl wget libstdc++6 procps
   redis-server redis-tools
   postgresql-15 postgresql-client-15
   prometheus prometheus-alertmanager prometheus-node-exporter

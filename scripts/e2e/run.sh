@@ -34,6 +34,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ -n "$made_policy" ] && rm -f /usr/sbin/policy-rc.d
 fi
 
+# One e2e run per machine at a time: the private daemon's bridge names and address ranges are fixed.
+exec 9>/var/lock/sophia-e2e.lock
+if ! flock -n 9; then
+  echo "e2e: another e2e run holds /var/lock/sophia-e2e.lock; waiting for it to finish"
+  flock 9
+fi
+
 echo "e2e: applier mapping tests (no daemon needed)"
 npx mocha --config test/e2e/.mocharc.unit.json
 
@@ -41,6 +48,10 @@ state="$(mktemp -d /tmp/sophia-e2e.XXXXXX)"
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  if [ -n "${SOPHIA_E2E_KEEP_DAEMON:-}" ]; then
+    echo "e2e: SOPHIA_E2E_KEEP_DAEMON is set: leaving the private dockerd up on $state/docker.sock; stop it with: bash scripts/e2e/daemon.sh stop $state"
+    exit "$rc"
+  fi
   echo "e2e: tearing down the private dockerd"
   bash scripts/e2e/daemon.sh stop "$state" || echo "e2e: teardown reported a problem (see above)" >&2
   echo "e2e: total wall time $(( $(date +%s) - run_start ))s"
@@ -51,4 +62,4 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 bash scripts/e2e/daemon.sh start "$state"
-SOPHIA_E2E_DOCKER_SOCK="$state/docker.sock" npx mocha --config test/e2e/.mocharc.json
+SOPHIA_E2E_DOCKER_SOCK="$state/docker.sock" npx mocha --config test/e2e/.mocharc.json "$@"

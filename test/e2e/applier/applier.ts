@@ -29,6 +29,11 @@ export interface ApplierOptions {
     readonly projectDir: string;
     /** Progress lines (builds, convergence); defaults to stderr. */
     readonly log?: (line: string) => void;
+    /**
+     * Called once a network exists and before the program can attach services to it (the hook is awaited): the e2e
+     * starts its fakes of external SaaS on the stack's overlay here, so they answer from the first task on.
+     */
+    readonly onNetwork?: (name: string, id: string) => Promise<void>;
 }
 
 /** Waits for `ms` milliseconds. */
@@ -59,11 +64,8 @@ export function followProgress(docker: Docker, stream: NodeJS.ReadableStream, on
 /** Builds an image with the classic builder (no BuildKit), honouring the context's .dockerignore; returns its id. */
 export async function buildImage(docker: Docker, context: string, query: Record<string, string>, onLine?: (s: string) => void): Promise<string> {
     const stream = await docker.buildImage({ context, src: fs.readdirSync(context) }, { ...query, version: "1" } as Docker.ImageBuildOptions);
-    const out = await followProgress(docker, stream, onLine);
-    const aux = out.find((o) => o.aux?.ID);
-    if (aux) {
-        return aux.aux.ID as string;
-    }
+    await followProgress(docker, stream, onLine);
+    // The tag names the final stage (aux IDs in the stream also name intermediate stages of multi-stage builds).
     const image = await docker.getImage(query.t).inspect();
     return image.Id;
 }
@@ -104,9 +106,11 @@ export class EngineApplier {
     private readonly docker: Docker;
     private readonly projectDir: string;
     private readonly log: (line: string) => void;
+    private readonly onNetwork?: (name: string, id: string) => Promise<void>;
 
     constructor(opts: ApplierOptions) {
         this.docker = opts.docker;
+        this.onNetwork = opts.onNetwork;
         this.projectDir = opts.projectDir;
         this.log = opts.log ?? ((l) => process.stderr.write(`${l}\n`));
     }
@@ -133,6 +137,7 @@ export class EngineApplier {
             case TYPES.network: {
                 const spec = networkSpec(resource.name, inputs);
                 const net = await d.createNetwork(spec as unknown as Docker.NetworkCreateOptions);
+                await this.onNetwork?.(spec.Name as string, net.id);
                 return { id: net.id, state: { ...echo, name: spec.Name }, engineName: spec.Name as string };
             }
             case TYPES.volume: {
