@@ -31,7 +31,7 @@ export function freePort(): Promise<number> {
 type Obj = Record<string, any>;
 
 /** Which parts of the platform the e2e deploys and checks (the others are switched off by their config switches). */
-export const PARTS = { chatCache: true, monitoring: true, syncMonitor: false } as const;
+export const PARTS = { chatCache: true, monitoring: true, syncMonitor: true } as const;
 
 /** The GitHub repository secret the e2e sync-monitor watches. */
 export const SYNC_TARGET = { owner: "sophia-ai", repo: "sophia-api", name: "SOPHIA_DATABASE_URL" } as const;

@@ -15,7 +15,10 @@ import * as YAML from "yaml";
 import { PlannedResource, unwrapSecrets } from "../../scripts/offline/evaluateStack";
 import { buildImage, taskSummary } from "./applier/applier";
 import { TYPES } from "./applier/specs";
-import { Deployment, deployDevStack, e2eOverrides } from "./deploy";
+import sodium = require("libsodium-wrappers");
+import { durationMs } from "../../components/swarmService";
+import { Deployment, deployDevStack, e2eOverrides, SYNC_ESC_VALUE, SYNC_TARGET } from "./deploy";
+import { FAKE_GITHUB_TOKEN } from "./fakes/services";
 import { containerHealth, exec, log, privateDocker, runningContainers, waitFor } from "./engine";
 import { buildStandIns } from "./images";
 
@@ -201,6 +204,89 @@ describe("e2e: the dev stack on a private Docker Swarm", function () {
             });
             expect([...new Set(targets.map((t) => t.labels.job))].sort(), "jobs with active targets").to.deep.equal(jobs);
             log(`prometheus: ${targets.length} targets up in ${jobs.length} jobs: ${jobs.join(", ")}`);
+        });
+    });
+
+    describe("sync-monitor", () => {
+        const gh = () => `http://127.0.0.1:${deployment.ports["fake:github"]}`;
+        const ghHeaders = { authorization: `token ${FAKE_GITHUB_TOKEN}`, accept: "application/vnd.github+json", "content-type": "application/json" };
+        const secretPath = `/repos/${SYNC_TARGET.owner}/${SYNC_TARGET.repo}/actions/secrets`;
+        const monitor = (p: string) => `http://127.0.0.1:${deployment.ports["sync-monitor:9091"]}/api/v1/secret-sync${p}`;
+        const report = async () => {
+            const res = await fetch(monitor("/health"));
+            return res.status === 503 ? undefined : await res.json() as { status: string; drift: { name: string; kind: string }[]; healthPercent: number | null };
+        };
+        const sinkNotifications = async () => {
+            const res = await fetch(`http://127.0.0.1:${deployment.ports["fake:sink"]}/__received`);
+            return await res.json() as { path: string; at: string; body: { attachments?: { title?: string; text?: string }[] } }[];
+        };
+        const isTamperedFiring = (n: Awaited<ReturnType<typeof sinkNotifications>>[number]) =>
+            (n.body.attachments ?? []).some((a) => /^\[FIRING/.test(a.title ?? "") && /SecretSyncDrift/.test(a.title ?? "") && /is tampered/.test(a.text ?? ""));
+
+        it("reports in-sync once the first push is approved and written to the fake GitHub", async () => {
+            // No ledger entry yet: the first push is a high-risk heal that waits for the admin's approval.
+            const pending = await waitFor("the sync-monitor to propose the first push", 3 * 60 * 1000, async () => {
+                const res = await fetch(monitor("/heals"));
+                const heals = res.ok ? await res.json() as { pending: { id: string; name?: string; status: string }[] } : undefined;
+                return heals?.pending.find((h) => h.status === "pending");
+            }, 2000);
+            const id = await containerOf("sync-monitor");
+            const token = await exec(docker, id, ["cat", "/run/secrets/admin_token"]);
+            expect(token.code, `read the admin token: ${token.stderr}`).to.equal(0);
+            const approve = await fetch(monitor(`/heals/${encodeURIComponent(pending.id)}/approve`), { method: "POST", headers: { authorization: `Bearer ${token.stdout.trim()}` } });
+            expect(approve.status, `approve: ${await approve.clone().text()}`).to.equal(200);
+            const inSync = await waitFor("the sync-monitor to report in_sync", 3 * 60 * 1000, async () => {
+                const r = await report();
+                return r?.status === "in_sync" ? r : undefined;
+            }, 2000);
+            expect(inSync.healthPercent).to.equal(100);
+            const secret = await fetch(`${gh()}${secretPath}/${SYNC_TARGET.name}`, { headers: ghHeaders });
+            expect(secret.status, "the secret now exists in the fake GitHub").to.equal(200);
+            log(`sync-monitor: first push approved (heal ${pending.id}), report in_sync at 100%`);
+        });
+
+        it("detects drift after the GitHub secret is changed out of band, and the alert reaches the webhook sink through Alertmanager exactly once within its group interval", async () => {
+            const amConfig = planned(TYPES.config).find((c) => labelValue(c, "sophia.config") === "alertmanager");
+            expect(amConfig, "the plan ships an alertmanager.yml config").to.exist;
+            const am = YAML.parse(Buffer.from(String(unwrapSecrets(amConfig!.inputs.data)), "base64").toString("utf8"));
+            const groupIntervalMs = durationMs(am.route.group_interval)!;
+            expect(groupIntervalMs, "planned group_interval").to.be.greaterThan(0);
+            expect((await sinkNotifications()).filter(isTamperedFiring), "no tampered alert before the change").to.have.length(0);
+
+            // Someone writes the secret in GitHub directly (a sealed box under the repository's public key, as the API
+            // demands), a little later than the monitor's own write: more than the mapping's clockSkewSeconds (2 s).
+            await new Promise((r) => setTimeout(r, 3000));
+            await sodium.ready;
+            const keyRes = await fetch(`${gh()}${secretPath}/public-key`, { headers: ghHeaders });
+            const key = await keyRes.json() as { key_id: string; key: string };
+            const sealed = sodium.crypto_box_seal(sodium.from_string("postgres://intruder:changed@elsewhere:5432/app"), sodium.from_base64(key.key, sodium.base64_variants.ORIGINAL));
+            const put = await fetch(`${gh()}${secretPath}/${SYNC_TARGET.name}`, {
+                method: "PUT", headers: ghHeaders,
+                body: JSON.stringify({ encrypted_value: sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL), key_id: key.key_id }),
+            });
+            expect(put.status, "out-of-band update accepted").to.be.oneOf([201, 204]);
+            const changedAt = Date.now();
+
+            const drift = await waitFor("the sync-monitor to report the secret tampered", 3 * 60 * 1000, async () => {
+                const r = await report();
+                return r?.drift.find((d) => d.name === SYNC_TARGET.name && d.kind === "tampered") ? r : undefined;
+            }, 2000);
+            expect(drift.status).to.equal("drift");
+            const first = await waitFor("the tampered alert at the webhook sink", 3 * 60 * 1000, async () => {
+                return (await sinkNotifications()).find(isTamperedFiring);
+            }, 2000);
+            const firstAt = Date.parse(first.at);
+            log(`sync-monitor: drift reported, Slack notification after ${seconds(firstAt - changedAt)}; watching one group interval (${seconds(groupIntervalMs)}) for duplicates`);
+            // The monitor re-posts the firing alert every check; Alertmanager must not notify again within group_interval.
+            const waitMs = firstAt + groupIntervalMs - 5000 - Date.now();
+            if (waitMs > 0) {
+                await new Promise((r) => setTimeout(r, waitMs));
+            }
+            const tampered = (await sinkNotifications()).filter(isTamperedFiring);
+            expect(tampered, "tampered notifications within the group interval").to.have.length(1);
+            const text = JSON.stringify(tampered[0].body);
+            expect(text).to.contain(SYNC_TARGET.name);
+            expect(text, "the alert never carries the secret values").to.not.contain("intruder").and.not.contain(SYNC_ESC_VALUE);
         });
     });
 
