@@ -1,7 +1,9 @@
 /**
  * Deploys the dev stack onto the private swarm: evaluates index.ts exactly as `npm run plan -- --stack dev` does,
- * with the e2e applier as the resource hook, and config overrides that only select the local stand-in images, the
- * fakes' URLs and free host ports (everything else is the dev stack as planned).
+ * with the e2e applier as the resource hook, and config overrides that select the local stand-in images, the fakes'
+ * URLs, tokens and sync mapping, free host ports, and switch off what cannot run here (Grafana and cAdvisor: no
+ * Debian package; GitHub secrets managed by Pulumi: no github provider in the applier). Everything else is the dev
+ * stack as planned.
  */
 import * as net from "net";
 import * as path from "path";
@@ -28,7 +30,7 @@ export function freePort(): Promise<number> {
     });
 }
 
-type Obj = Record<string, any>;
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Which parts of the platform the e2e deploys and checks (the others are switched off by their config switches). */
 export const PARTS = { chatCache: true, monitoring: true, syncMonitor: true } as const;
@@ -45,7 +47,7 @@ export const SYNC_MAPPING = {
     thresholds: { healthPercent: 85, failedChecksCritical: 3, clockSkewSeconds: 2 },
     heal: { enabled: true },
     secrets: [{ key: "api.databaseUrl", targets: [{ scope: "repo", owner: SYNC_TARGET.owner, repo: SYNC_TARGET.repo, name: SYNC_TARGET.name }] }],
-} as const; // eslint-disable-line @typescript-eslint/no-explicit-any
+} as const;
 
 /** Published host ports of the deployment, by `<service>:<target>`, after the e2e moved them to free ports. */
 export type PortMap = Record<string, number>;
@@ -80,8 +82,8 @@ export interface Deployment {
     readonly startedAt: number;
 }
 
-/** The config overrides of the e2e: stand-in images and free ports; the rest of the dev stack stays as planned. */
-export async function e2eOverrides(extra: (config: Record<string, Obj>) => void = () => undefined): Promise<{ overrides: Record<string, string>; ports: PortMap; seeds: FakeSeeds }> {
+/** The config overrides of the e2e (see the file comment) and the fakes' seeds; the rest of the dev stack stays as planned. */
+export async function e2eOverrides(): Promise<{ overrides: Record<string, string>; ports: PortMap; seeds: FakeSeeds }> {
     const resolved = resolveStackConfig(REPO_ROOT, "dev").config;
     const read = (key: string): Obj | undefined => (resolved[`${NS}:${key}`] ? JSON.parse(resolved[`${NS}:${key}`]) : undefined);
     const ports: PortMap = {};
@@ -150,7 +152,6 @@ export async function e2eOverrides(extra: (config: Record<string, Obj>) => void 
             config.slackWebhookUrl = `http://${FAKES.sink.name}:${FAKES.sink.port}/services/T0E2E/B0E2E/e2e-webhook`;
         }
     }
-    extra(config);
     const overridesOut = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${NS}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
     return { overrides: overridesOut, ports, seeds };
 }
