@@ -117,6 +117,17 @@ describe("SwarmService", () => {
         expect(db).to.not.have.property("convergeConfig");
     });
 
+    it("updates a stateless service stop-first when it publishes a host-mode port (old and new task cannot share it)", async () => {
+        new mod.SwarmService("t-hostport", {
+            serviceName: "t-hostport", image: "x/web:1", resources: high, networks: ["n"], endpointMode: "dnsrr",
+            ports: [{ target: 8080, published: 18080, mode: "host" }],
+        });
+        await settled();
+        const inputs = resourceNamed("docker:index/service:Service", "t-hostport-service").inputs;
+        expect(inputs.updateConfig.order).to.equal("stop-first");
+        expect(inputs.rollbackConfig.order).to.equal("stop-first");
+    });
+
     it("reserves GPUs as generic resources next to a GPU constraint", async () => {
         new mod.SwarmService("t-gpu", {
             serviceName: "t-gpu", image: "x/gpu:1", resources: high, networks: ["n"], gpus: 1,
