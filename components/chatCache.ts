@@ -1,35 +1,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { nodeHttpHealthcheck } from "./nodeHealthcheck";
 import { MountedFile } from "./swarmObjects";
-import { PublishedPortArgs, SwarmService, SwarmServiceArgs } from "./swarmService";
-import { ResolvedResources } from "./tiers";
+import { RuntimeServiceArgs } from "./runtimeServiceArgs";
+import { SwarmService } from "./swarmService";
 
 export const CHAT_CACHE_REDIS_PASSWORD_FILE = "/run/secrets/redis_password";
 export const CHAT_CACHE_UPSTREAM_KEY_FILE = "/run/secrets/upstream_api_key";
 
-export interface ChatCacheArgs {
-    /** Image to run (the RuntimeImage's repoDigest). */
-    readonly image: pulumi.Input<string>;
-    readonly resources: ResolvedResources;
+export interface ChatCacheArgs extends RuntimeServiceArgs {
     /** Defaults to 2: a cache in front of the LLM should survive one task's update or failure. */
     readonly replicas?: number;
-    /** Container port. Defaults to 8080. */
-    readonly port?: number;
-    readonly networks: pulumi.Input<string>[];
-    readonly constraints?: string[];
-    readonly endpointMode?: "vip" | "dnsrr";
-    readonly ports?: PublishedPortArgs[];
-    readonly converge?: { readonly delay: string; readonly timeout: string } | false;
     /** Redis host, port and password (password becomes a Docker secret). */
     readonly redis: { readonly host: pulumi.Input<string>; readonly port: number; readonly password: pulumi.Input<string> };
     /** OpenAI-compatible upstream, e.g. http://llm-gateway:8000/v1, and its API key (optional; else the client's is forwarded). */
     readonly upstream: { readonly baseUrl: string; readonly apiKey?: pulumi.Input<string> };
-    /** Extra non-secret settings (CACHE_DEFAULT_TTL_SECONDS, UPSTREAM_TIMEOUT_MS, UPSTREAM_MAX_CONCURRENCY, ...). */
-    readonly env?: Record<string, string>;
-    /** TTL rules file content (YAML/JSON), mounted as a Docker config and passed as CACHE_RULES_FILE. */
+    /** TTL rules file content (YAML/JSON), mounted as a Docker config and passed as CACHE_RULES_FILE. Extra env: CACHE_DEFAULT_TTL_SECONDS, UPSTREAM_TIMEOUT_MS, ... */
     readonly rules?: string;
-    /** Credentials to pull the image from a private registry. */
-    readonly registryAuth?: SwarmServiceArgs["registryAuth"];
 }
 
 /** The chat-cache proxy as a Swarm service: stateless, start-first updates, secrets as files, metrics on its port. */

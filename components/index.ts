@@ -13,4 +13,5 @@ export * from "./githubSecrets";
 export * from "./nodeHealthcheck";
 export * from "./platformConfig";
 export * from "./runtimeImage";
+export * from "./runtimeServiceArgs";
 export * from "./syncMonitor";

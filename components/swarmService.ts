@@ -199,6 +199,15 @@ export class SwarmService extends pulumi.ComponentResource {
         const stopFirst = (args.stateful ?? false) || (args.ports ?? []).some((p) => p.mode === "host");
         const healthcheck = args.healthcheck;
         const converge = args.converge ?? { delay: "7s", timeout: "3m" };
+        // Updates and rollbacks go one task at a time and watch each long enough to see its healthchecks fail.
+        const rollout = (delay: string, failureAction: "rollback" | "pause") => ({
+            parallelism: 1,
+            delay,
+            failureAction,
+            monitor: updateMonitorFor(healthcheck),
+            maxFailureRatio: "0.2",
+            order: stopFirst ? "stop-first" : "start-first",
+        });
 
         const secrets = (args.secrets ?? []).map((file) => {
             const secret = createRotatingSecret(`${name}-secret-${file.key}`, file, this);
@@ -282,23 +291,8 @@ export class SwarmService extends pulumi.ComponentResource {
                 logDriver: { name: "json-file", options: { "max-size": "100m", "max-file": "5" } },
                 networksAdvanceds: args.networks.map((id) => ({ id })),
             },
-            updateConfig: {
-                parallelism: 1,
-                delay: "10s",
-                failureAction: "rollback",
-                monitor: updateMonitorFor(healthcheck),
-                maxFailureRatio: "0.2",
-                // Stateful tasks hold a volume or a host port that a second copy cannot share.
-                order: stopFirst ? "stop-first" : "start-first",
-            },
-            rollbackConfig: {
-                parallelism: 1,
-                delay: "5s",
-                failureAction: "pause",
-                monitor: updateMonitorFor(healthcheck),
-                maxFailureRatio: "0.2",
-                order: stopFirst ? "stop-first" : "start-first",
-            },
+            updateConfig: rollout("10s", "rollback"),
+            rollbackConfig: rollout("5s", "pause"),
             endpointSpec: {
                 mode: args.endpointMode ?? "vip",
                 ports: args.ports?.length ? args.ports.map((p) => ({

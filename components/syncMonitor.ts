@@ -1,25 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { nodeHttpHealthcheck } from "./nodeHealthcheck";
 import { MountedFile } from "./swarmObjects";
-import { PublishedPortArgs, SwarmService, SwarmServiceArgs } from "./swarmService";
-import { ResolvedResources } from "./tiers";
+import { RuntimeServiceArgs } from "./runtimeServiceArgs";
+import { SwarmService } from "./swarmService";
 
 /** Where the mapping file is mounted; the same text the program used for the @pulumi/github resources. */
 export const SYNC_CONFIG_PATH = "/etc/sync-monitor/sync-config.yaml";
 /** Where the attestations of the secrets this program wrote are mounted. */
 export const SYNC_ATTESTATIONS_PATH = "/etc/sync-monitor/attestations.json";
 
-export interface SyncMonitorArgs {
-    /** Image to run (the RuntimeImage's repoDigest). */
-    readonly image: pulumi.Input<string>;
-    readonly resources: ResolvedResources;
-    /** HTTP port (metrics, API, health). Defaults to 9091. */
-    readonly port?: number;
-    readonly networks: pulumi.Input<string>[];
-    readonly constraints?: string[];
-    readonly endpointMode?: "vip" | "dnsrr";
-    readonly ports?: PublishedPortArgs[];
-    readonly converge?: { readonly delay: string; readonly timeout: string } | false;
+/** The sync-monitor's settings; its HTTP port (metrics, API, health) defaults to 9091. */
+export interface SyncMonitorArgs extends RuntimeServiceArgs {
     /** The rendered SYNC_CONFIG mapping file. */
     readonly syncConfigYaml: string;
     readonly githubApiUrl: string;
@@ -42,10 +33,6 @@ export interface SyncMonitorArgs {
     readonly attestations?: pulumi.Input<string>;
     /** Alertmanager base URL, e.g. http://alertmanager:9093. */
     readonly alertmanagerUrl?: pulumi.Input<string>;
-    /** Extra non-secret environment (LOG_LEVEL, ...). */
-    readonly env?: Record<string, string>;
-    /** Credentials to pull the image from a private registry. */
-    readonly registryAuth?: SwarmServiceArgs["registryAuth"];
 }
 
 /** The secret-sync monitor: one replica (its writes to GitHub must be serial), secrets as files, mapping as a config. */

@@ -1,0 +1,21 @@
+import * as pulumi from "@pulumi/pulumi";
+import { PublishedPortArgs, SwarmServiceArgs } from "./swarmService";
+import { ResolvedResources } from "./tiers";
+
+/** What every runtime service built by this program takes: its image, size, placement and networking. */
+export interface RuntimeServiceArgs {
+    /** Image to run (the RuntimeImage's repoDigest). */
+    readonly image: pulumi.Input<string>;
+    readonly resources: ResolvedResources;
+    /** Container port of its HTTP server (health, metrics). */
+    readonly port?: number;
+    readonly networks: pulumi.Input<string>[];
+    readonly constraints?: string[];
+    readonly endpointMode?: "vip" | "dnsrr";
+    readonly ports?: PublishedPortArgs[];
+    readonly converge?: { readonly delay: string; readonly timeout: string } | false;
+    /** Extra non-secret environment. */
+    readonly env?: Record<string, string>;
+    /** Credentials to pull the image from a private registry. */
+    readonly registryAuth?: SwarmServiceArgs["registryAuth"];
+}
