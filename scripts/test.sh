@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
+# Every mocha run's output is also kept here, to print one total at the end.
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
 
 step "system packages"
 bash scripts/install-system-deps.sh
@@ -17,14 +20,14 @@ step "type check"
 npm run -s typecheck
 
 step "unit and integration tests"
-npm test
+npm test 2>&1 | tee -a "$results"
 
-if npm run | grep -q "policy:check:plans"; then
-  step "policy check of the prod and dev plans"
-  npm run -s policy:check:plans
-fi
+step "policy check of the prod and dev plans"
+npm run -s policy:check:plans
 
-if npm run | grep -q "test:e2e"; then
-  step "end-to-end deployment on a private Docker Swarm"
-  npm run -s test:e2e
-fi
+step "end-to-end deployment on a private Docker Swarm"
+npm run -s test:e2e 2>&1 | tee -a "$results"
+
+passed=$(grep -Eo '^ +[0-9]+ passing' "$results" | awk '{s += $1} END {print s + 0}')
+failed=$(grep -Eo '^ +[0-9]+ failing' "$results" | awk '{s += $1} END {print s + 0}')
+printf '\n%s passed, %s failed\n' "$passed" "$failed"
