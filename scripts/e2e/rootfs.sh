@@ -29,14 +29,14 @@ work="$(mktemp -d "$cache_dir/build.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 start=$(date +%s)
 echo "rootfs: debootstrap --variant=minbase $suite with: $include (cache miss, key $key)" >&2
-if ! debootstrap --variant=minbase --include="$include" "$suite" "$work/root" "$mirror" >"$work/debootstrap.log" 2>&1; then
+if ! debootstrap --variant=minbase --include="$include" "$suite" "$work/target" "$mirror" >"$work/debootstrap.log" 2>&1; then
   tail -n 30 "$work/debootstrap.log" >&2
   echo "rootfs: debootstrap failed (log above); is $mirror reachable?" >&2
   exit 1
 fi
 # Trim what a container never uses.
-rm -rf "$work/root/var/cache/apt/archives/"*.deb "$work/root/var/lib/apt/lists/"* "$work/root/usr/share/doc" "$work/root/usr/share/man"
-tar -C "$work/root" --numeric-owner -cf "$work/rootfs.tar" .
+rm -rf "$work/target/var/cache/apt/archives/"*.deb "$work/target/var/lib/apt/lists/"* "$work/target/usr/share/doc" "$work/target/usr/share/man"
+tar -C "$work/target" --numeric-owner -cf "$work/rootfs.tar" .
 mv "$work/rootfs.tar" "$tarball"
 echo "rootfs: built $tarball in $(( $(date +%s) - start ))s" >&2
 echo "$tarball"
