@@ -209,27 +209,20 @@ export class SwarmService extends pulumi.ComponentResource {
             order: stopFirst ? "stop-first" : "start-first",
         });
 
+        // Where and how a secret or config file appears inside the container.
+        const mountAt = (file: MountedFile, defaultMode: number) => ({
+            fileName: file.target,
+            fileMode: file.mode ?? defaultMode,
+            fileUid: file.uid ?? "0",
+            fileGid: file.gid ?? "0",
+        });
         const secrets = (args.secrets ?? []).map((file) => {
             const secret = createRotatingSecret(`${name}-secret-${file.key}`, file, this);
-            return {
-                secretId: secret.id,
-                secretName: secret.name,
-                fileName: file.target,
-                fileMode: file.mode ?? 0o400,
-                fileUid: file.uid ?? "0",
-                fileGid: file.gid ?? "0",
-            };
+            return { secretId: secret.id, secretName: secret.name, ...mountAt(file, 0o400) };
         });
         const configs = (args.configs ?? []).map((file) => {
             const config = createHashedConfig(`${name}-config-${file.key}`, `${args.serviceName}-${file.key}`, file, this);
-            return {
-                configId: config.id,
-                configName: config.name,
-                fileName: file.target,
-                fileMode: file.mode ?? 0o444,
-                fileUid: file.uid ?? "0",
-                fileGid: file.gid ?? "0",
-            };
+            return { configId: config.id, configName: config.name, ...mountAt(file, 0o444) };
         });
 
         const labels: Record<string, string> = {
