@@ -7,8 +7,21 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
-    ChatCache, ESC_SECRET_KEYS, GITHUB_SECRET_VALUES_KEY, GithubSecrets, OverlayNetwork, parseStackConfig, Postgres,
-    PROJECT, RawStackConfig, Redis, RuntimeImage, StackConfig, StackConfigError, SwarmService, SyncMonitor,
+    ChatCache,
+    ESC_SECRET_KEYS,
+    GITHUB_SECRET_VALUES_KEY,
+    GithubSecrets,
+    OverlayNetwork,
+    parseStackConfig,
+    Postgres,
+    PROJECT,
+    RawStackConfig,
+    Redis,
+    RuntimeImage,
+    StackConfig,
+    StackConfigError,
+    SwarmService,
+    SyncMonitor,
 } from "./components";
 import { JOBS, monitoringResources, MonitoringStack, ScrapeTarget } from "./components/monitoring";
 import { renderSyncConfig } from "./runtime/sync-monitor/src/syncConfig";
@@ -44,7 +57,7 @@ function readStackConfig(): StackConfig {
 
 const stack = readStackConfig();
 const publicHost = config.get("publicHost") ?? "localhost";
-type SecretKey = typeof ESC_SECRET_KEYS[number];
+type SecretKey = (typeof ESC_SECRET_KEYS)[number];
 
 /**
  * A platform secret. Set values (from ESC in prod) win; otherwise a generated one (kept in state) where that makes
@@ -60,24 +73,35 @@ function secret(key: SecretKey, opts: { generate?: number; requiredFor?: string 
         return new random.RandomPassword(key, { length: opts.generate, special: false }).result;
     }
     if (opts.requiredFor) {
-        const where = stack.secretsSource === "esc" ? "Add it to the stack's ESC environment under values.pulumiConfig" : "Set it with `pulumi config set --secret`";
-        throw new pulumi.RunError(`Config \`${PROJECT}:${key}\` is empty but ${opts.requiredFor} needs it (\`${PROJECT}:secretsSource\` is "${stack.secretsSource}"). ${where}.`);
+        const where =
+            stack.secretsSource === "esc"
+                ? "Add it to the stack's ESC environment under values.pulumiConfig"
+                : "Set it with `pulumi config set --secret`";
+        throw new pulumi.RunError(
+            `Config \`${PROJECT}:${key}\` is empty but ${opts.requiredFor} needs it (\`${PROJECT}:secretsSource\` is "${stack.secretsSource}"). ${where}.`,
+        );
     }
     return undefined;
 }
 
 // Overlay networks, encrypted unless a stack explicitly says otherwise.
-const networks = Object.fromEntries(stack.networks.map((n) => [n.name, new OverlayNetwork(n.name, {
-    networkName: n.name,
-    mtu: n.mtu,
-    encrypted: n.encrypted,
-    internal: n.internal,
-})]));
+const networks = Object.fromEntries(
+    stack.networks.map((n) => [
+        n.name,
+        new OverlayNetwork(n.name, {
+            networkName: n.name,
+            mtu: n.mtu,
+            encrypted: n.encrypted,
+            internal: n.internal,
+        }),
+    ]),
+);
 const networkIds = (names: string[]) => names.map((n) => networks[n].id);
 const allNetworkIds = Object.values(networks).map((n) => n.id);
 const hostPorts = (list: { target: number; published: number }[]) =>
     list.map((p) => ({ target: p.target, published: p.published, mode: stack.publishMode }));
-const onePort = (target: number, published: number | undefined) => (published ? hostPorts([{ target, published }]) : undefined);
+const onePort = (target: number, published: number | undefined) =>
+    published ? hostPorts([{ target, published }]) : undefined;
 const common = { endpointMode: stack.endpointMode, converge: stack.converge };
 
 // Data services.
@@ -110,128 +134,171 @@ const postgres = new Postgres("postgres", {
 });
 
 // Application services: each entry of `sophia-infra:services` becomes one SwarmService.
-const appServices = stack.services.map((s) => new SwarmService(s.name, {
-    ...common,
-    serviceName: s.name,
-    image: s.image,
-    resources: s.resources,
-    replicas: s.replicas,
-    env: { ENVIRONMENT: stack.environment, PORT: String(s.port), ...s.env },
-    healthcheck: { test: ["CMD-SHELL", `curl -fsS http://127.0.0.1:${s.port}${s.healthPath} || exit 1`] },
-    networks: networkIds(s.networks),
-    constraints: s.constraints,
-    spreadOver: s.spreadOver,
-    ports: hostPorts(s.publish),
-    gpus: s.gpus,
-    metrics: s.metricsPath ? { port: s.port, path: s.metricsPath } : undefined,
-}));
+const appServices = stack.services.map(
+    (s) =>
+        new SwarmService(s.name, {
+            ...common,
+            serviceName: s.name,
+            image: s.image,
+            resources: s.resources,
+            replicas: s.replicas,
+            env: { ENVIRONMENT: stack.environment, PORT: String(s.port), ...s.env },
+            healthcheck: { test: ["CMD-SHELL", `curl -fsS http://127.0.0.1:${s.port}${s.healthPath} || exit 1`] },
+            networks: networkIds(s.networks),
+            constraints: s.constraints,
+            spreadOver: s.spreadOver,
+            ports: hostPorts(s.publish),
+            gpus: s.gpus,
+            metrics: s.metricsPath ? { port: s.port, path: s.metricsPath } : undefined,
+        }),
+);
 
 // The two runtime containers, built from runtime/ by this program and run by digest.
 const runtimeDir = path.join(__dirname, "runtime");
 const runtimeVersion = (service: string) =>
-    (JSON.parse(fs.readFileSync(path.join(runtimeDir, service, "package.json"), "utf8")) as { version: string }).version;
+    (JSON.parse(fs.readFileSync(path.join(runtimeDir, service, "package.json"), "utf8")) as { version: string })
+        .version;
 const registry = stack.runtime.registry && {
     ...stack.runtime.registry,
     password: stack.runtime.registry.username
         ? secret("registryPassword", { requiredFor: `pushing to ${stack.runtime.registry.server}` })
         : undefined,
 };
-const buildImage = (service: string) => new RuntimeImage(service, {
-    service, runtimeDir, tag: runtimeVersion(service), baseImage: stack.runtime.baseImage, registry,
-});
+const buildImage = (service: string) =>
+    new RuntimeImage(service, {
+        service,
+        runtimeDir,
+        tag: runtimeVersion(service),
+        baseImage: stack.runtime.baseImage,
+        registry,
+    });
 // Nodes pull a pushed image from the registry with these credentials; a local image needs none.
-const registryAuth = registry?.username && registry.password
-    ? { serverAddress: registry.server, username: registry.username, password: registry.password }
-    : undefined;
+const registryAuth =
+    registry?.username && registry.password
+        ? { serverAddress: registry.server, username: registry.username, password: registry.password }
+        : undefined;
 
 const cc = stack.runtime.chatCache;
 const chatCacheImage = cc && buildImage("chat-cache");
-const chatCache = cc && new ChatCache("chat-cache", {
-    ...common,
-    image: chatCacheImage!.repoDigest,
-    resources: cc.resources,
-    replicas: cc.replicas,
-    port: cc.port,
-    networks: allNetworkIds,
-    constraints: cc.constraints,
-    ports: onePort(cc.port, cc.publish),
-    redis: { host: redis.serviceName, port: redis.port, password: redisPassword },
-    upstream: { baseUrl: cc.upstreamBaseUrl, apiKey: secret("upstreamApiKey", {}) },
-    env: cc.env,
-    rules: cc.rules,
-    registryAuth,
-});
+const chatCache =
+    cc &&
+    new ChatCache("chat-cache", {
+        ...common,
+        image: chatCacheImage!.repoDigest,
+        resources: cc.resources,
+        replicas: cc.replicas,
+        port: cc.port,
+        networks: allNetworkIds,
+        constraints: cc.constraints,
+        ports: onePort(cc.port, cc.publish),
+        redis: { host: redis.serviceName, port: redis.port, password: redisPassword },
+        upstream: { baseUrl: cc.upstreamBaseUrl, apiKey: secret("upstreamApiKey", {}) },
+        env: cc.env,
+        rules: cc.rules,
+        registryAuth,
+    });
 
 // Monitoring: every service that declares a metrics endpoint is scraped per task.
 const monitoringNetworkIds = allNetworkIds;
 const scrapeTargets: ScrapeTarget[] = [
-    ...stack.services.filter((s) => s.metricsPath).map((s) => ({ job: s.name, serviceName: s.name, port: s.port, path: s.metricsPath })),
+    ...stack.services
+        .filter((s) => s.metricsPath)
+        .map((s) => ({ job: s.name, serviceName: s.name, port: s.port, path: s.metricsPath })),
     ...(cc ? [{ job: JOBS.chatCache, serviceName: "chat-cache", port: cc.port }] : []),
-    ...(stack.github.sync ? [{ job: JOBS.syncMonitor, serviceName: "sync-monitor", port: stack.runtime.syncMonitor.port }] : []),
+    ...(stack.github.sync
+        ? [{ job: JOBS.syncMonitor, serviceName: "sync-monitor", port: stack.runtime.syncMonitor.port }]
+        : []),
 ];
 const m = stack.monitoring;
-const monitoring = m.enabled ? new MonitoringStack("monitoring", {
-    ...common,
-    networks: monitoringNetworkIds,
-    targets: scrapeTargets,
-    stack: pulumi.getStack(),
-    resources: monitoringResources(stack.resolvedTiers),
-    images: m.images,
-    publishMode: stack.publishMode,
-    publish: m.publish,
-    enableGrafana: m.grafana,
-    enableCadvisor: m.cadvisor,
-    grafanaAdminPassword: m.grafana ? secret("grafanaAdminPassword", { generate: 24, requiredFor: "Grafana" }) : undefined,
-    redis: { serviceName: "redis", port: redis.port, password: redisPassword },
-    postgres: { serviceName: "postgres", port: postgres.port, user: postgres.user, database: postgres.database, password: postgresPassword },
-    slack: m.slack && { channel: m.slack.channel, webhookUrl: secret("slackWebhookUrl", { requiredFor: "the Slack receiver" })! },
-    email: m.email && { ...m.email, password: m.email.username ? secret("smtpPassword", { requiredFor: "SMTP authentication" }) : undefined },
-    retentionTime: m.retentionTime,
-    retentionSize: m.retentionSize,
-    constraints: m.constraints,
-}) : undefined;
+const monitoring = m.enabled
+    ? new MonitoringStack("monitoring", {
+          ...common,
+          networks: monitoringNetworkIds,
+          targets: scrapeTargets,
+          stack: pulumi.getStack(),
+          resources: monitoringResources(stack.resolvedTiers),
+          images: m.images,
+          publishMode: stack.publishMode,
+          publish: m.publish,
+          enableGrafana: m.grafana,
+          enableCadvisor: m.cadvisor,
+          grafanaAdminPassword: m.grafana
+              ? secret("grafanaAdminPassword", { generate: 24, requiredFor: "Grafana" })
+              : undefined,
+          redis: { serviceName: "redis", port: redis.port, password: redisPassword },
+          postgres: {
+              serviceName: "postgres",
+              port: postgres.port,
+              user: postgres.user,
+              database: postgres.database,
+              password: postgresPassword,
+          },
+          slack: m.slack && {
+              channel: m.slack.channel,
+              webhookUrl: secret("slackWebhookUrl", { requiredFor: "the Slack receiver" })!,
+          },
+          email: m.email && {
+              ...m.email,
+              password: m.email.username ? secret("smtpPassword", { requiredFor: "SMTP authentication" }) : undefined,
+          },
+          retentionTime: m.retentionTime,
+          retentionSize: m.retentionSize,
+          constraints: m.constraints,
+      })
+    : undefined;
 
 // Secret sync: the mapping drives both the GitHub secrets created here and the monitor that proves they match.
 const sync = stack.github.sync;
 const syncConfigYaml = sync && renderSyncConfig(sync);
-const githubToken = sync ? secret("githubToken", stack.github.manageSecrets ? {} : { requiredFor: "the sync-monitor" }) : undefined;
-const syncHmacKey = sync ? secret("syncHmacKey", { generate: 64, requiredFor: "the sync-monitor ledger" }) : undefined;
-const githubSecrets = sync && stack.github.manageSecrets && githubToken
-    ? new GithubSecrets("github-secrets", {
-        mapping: sync,
-        values: config.requireSecretObject<Record<string, unknown>>(GITHUB_SECRET_VALUES_KEY),
-        token: githubToken,
-        baseUrl: stack.github.baseUrl,
-        hmacKey: syncHmacKey,
-    })
+const githubToken = sync
+    ? secret("githubToken", stack.github.manageSecrets ? {} : { requiredFor: "the sync-monitor" })
     : undefined;
+const syncHmacKey = sync ? secret("syncHmacKey", { generate: 64, requiredFor: "the sync-monitor ledger" }) : undefined;
+const githubSecrets =
+    sync && stack.github.manageSecrets && githubToken
+        ? new GithubSecrets("github-secrets", {
+              mapping: sync,
+              values: config.requireSecretObject<Record<string, unknown>>(GITHUB_SECRET_VALUES_KEY),
+              token: githubToken,
+              baseUrl: stack.github.baseUrl,
+              hmacKey: syncHmacKey,
+          })
+        : undefined;
 if (sync && stack.github.manageSecrets && !githubToken) {
     pulumi.log.info(`No \`${PROJECT}:githubToken\` configured: GitHub Actions secrets are not managed by this stack.`);
 }
 const sm = stack.runtime.syncMonitor;
 const syncMonitorImage = sync && buildImage("sync-monitor");
-const syncMonitor = sync && new SyncMonitor("sync-monitor", {
-    ...common,
-    image: syncMonitorImage!.repoDigest,
-    resources: sm.resources,
-    port: sm.port,
-    networks: allNetworkIds,
-    constraints: sm.constraints,
-    ports: onePort(sm.port, sm.publish),
-    syncConfigYaml: syncConfigYaml!,
-    githubApiUrl: sm.githubApiUrl,
-    githubToken: githubToken ?? secret("githubToken", { requiredFor: "the sync-monitor" })!,
-    pulumiBackendUrl: sm.pulumiBackendUrl,
-    pulumiAccessToken: secret("pulumiAccessToken", { requiredFor: "the sync-monitor (reading ESC)" })!,
-    postgres: { host: postgres.serviceName, port: postgres.port, user: postgres.user, database: postgres.database, password: postgresPassword },
-    hmacKey: syncHmacKey!,
-    adminToken: secret("syncAdminToken", { generate: 40, requiredFor: "sync-monitor heal approvals" })!,
-    alertmanagerUrl: monitoring?.alertmanagerUrl,
-    // What this program wrote to GitHub, so the monitor can verify secrets it did not write itself.
-    attestations: githubSecrets?.attestations,
-    env: sm.env,
-    registryAuth,
-});
+const syncMonitor =
+    sync &&
+    new SyncMonitor("sync-monitor", {
+        ...common,
+        image: syncMonitorImage!.repoDigest,
+        resources: sm.resources,
+        port: sm.port,
+        networks: allNetworkIds,
+        constraints: sm.constraints,
+        ports: onePort(sm.port, sm.publish),
+        syncConfigYaml: syncConfigYaml!,
+        githubApiUrl: sm.githubApiUrl,
+        githubToken: githubToken ?? secret("githubToken", { requiredFor: "the sync-monitor" })!,
+        pulumiBackendUrl: sm.pulumiBackendUrl,
+        pulumiAccessToken: secret("pulumiAccessToken", { requiredFor: "the sync-monitor (reading ESC)" })!,
+        postgres: {
+            host: postgres.serviceName,
+            port: postgres.port,
+            user: postgres.user,
+            database: postgres.database,
+            password: postgresPassword,
+        },
+        hmacKey: syncHmacKey!,
+        adminToken: secret("syncAdminToken", { generate: 40, requiredFor: "sync-monitor heal approvals" })!,
+        alertmanagerUrl: monitoring?.alertmanagerUrl,
+        // What this program wrote to GitHub, so the monitor can verify secrets it did not write itself.
+        attestations: githubSecrets?.attestations,
+        env: sm.env,
+        registryAuth,
+    });
 
 const published = [
     ...stack.services.map((s) => ({ name: s.name, ports: s.publish })),
@@ -256,7 +323,9 @@ export const publishedEndpoints = Object.fromEntries(published);
 /** The Postgres settings applied with `-c`, and Redis' maxmemory, for review in `pulumi stack output`. */
 export const dataTuning = { postgres: postgres.settings, redisMaxmemoryBytes: redis.maxmemoryBytes };
 /** chat-cache's OpenAI-compatible base URL (clients set it as baseURL). */
-export const chatCacheEndpoint = cc ? (url(cc.publish, "/v1") ?? pulumi.interpolate`http://chat-cache:${cc.port}/v1`) : undefined;
+export const chatCacheEndpoint = cc
+    ? (url(cc.publish, "/v1") ?? pulumi.interpolate`http://chat-cache:${cc.port}/v1`)
+    : undefined;
 /** Grafana, where published. */
 export const grafanaUrl = monitoring && m.grafana ? (url(m.publish.grafana) ?? monitoring.grafanaUrl) : undefined;
 /** The sync-monitor's health report. */

@@ -28,8 +28,12 @@ export interface WriteAttestation {
 
 /** Reads a dotted path from the value tree; undefined when any segment is missing. */
 export function valueAt(tree: Record<string, unknown>, dotted: string): unknown {
-    return dotted.split(".").reduce<unknown>((node, seg) =>
-        (node && typeof node === "object" ? (node as Record<string, unknown>)[seg] : undefined), tree);
+    return dotted
+        .split(".")
+        .reduce<unknown>(
+            (node, seg) => (node && typeof node === "object" ? (node as Record<string, unknown>)[seg] : undefined),
+            tree,
+        );
 }
 
 /** The resource name of one secret: scope, target and name, so each (target, name) is one resource. */
@@ -57,7 +61,10 @@ export class GithubSecrets extends pulumi.ComponentResource {
         const expected = expectedSecrets(args.mapping);
         const invalid = expected.filter((e) => e.invalidReason);
         if (invalid.length > 0) {
-            throw new pulumi.ResourceError(`GitHub secret names break GitHub's rules: ${invalid.map((e) => `${e.name} (${e.invalidReason}, from ESC key ${e.key})`).join("; ")}. Fix \`name\` or \`nameRules.prefix\` in the mapping.`, this);
+            throw new pulumi.ResourceError(
+                `GitHub secret names break GitHub's rules: ${invalid.map((e) => `${e.name} (${e.invalidReason}, from ESC key ${e.key})`).join("; ")}. Fix \`name\` or \`nameRules.prefix\` in the mapping.`,
+                this,
+            );
         }
         // Repository and environment secrets name only the repository; the owner comes from the provider, so one
         // provider per owner.
@@ -65,32 +72,50 @@ export class GithubSecrets extends pulumi.ComponentResource {
         const providerFor = (owner: string) => {
             let p = providers.get(owner);
             if (!p) {
-                p = new github.Provider(`${name}-${owner.toLowerCase()}`, { token: args.token, owner, baseUrl: args.baseUrl }, { parent: this });
+                p = new github.Provider(
+                    `${name}-${owner.toLowerCase()}`,
+                    { token: args.token, owner, baseUrl: args.baseUrl },
+                    { parent: this },
+                );
                 providers.set(owner, p);
             }
             return p;
         };
         const values = pulumi.output(args.values);
-        const valueOf = (key: string) => pulumi.secret(values.apply((tree) => {
-            const v = valueAt(tree ?? {}, key);
-            if (typeof v !== "string" || v === "") {
-                throw new pulumi.RunError(`Config \`sophia-infra:githubSecretValues.${key}\` is missing or not a string; the GitHub secret mapping needs it. Add it to the stack's ESC environment.`);
-            }
-            return v;
-        }));
+        const valueOf = (key: string) =>
+            pulumi.secret(
+                values.apply((tree) => {
+                    const v = valueAt(tree ?? {}, key);
+                    if (typeof v !== "string" || v === "") {
+                        throw new pulumi.RunError(
+                            `Config \`sophia-infra:githubSecretValues.${key}\` is missing or not a string; the GitHub secret mapping needs it. Add it to the stack's ESC environment.`,
+                        );
+                    }
+                    return v;
+                }),
+            );
 
         const environments = new Map<string, github.RepositoryEnvironment>();
         const written: pulumi.Output<WriteAttestation>[] = [];
-        const attest = (e: ExpectedSecret, value: pulumi.Output<string>, updatedAt: pulumi.Output<string | undefined>) => {
+        const attest = (
+            e: ExpectedSecret,
+            value: pulumi.Output<string>,
+            updatedAt: pulumi.Output<string | undefined>,
+        ) => {
             if (args.hmacKey !== undefined) {
-                written.push(pulumi.all([value, updatedAt, args.hmacKey]).apply(([v, at, key]) => ({
-                    scope: e.target.scope,
-                    target: e.target.id,
-                    name: e.name,
-                    // Same construction as the monitor: the key file's trimmed text as UTF-8, HMAC-SHA256 of the exact value.
-                    valueHmac: crypto.createHmac("sha256", Buffer.from(key.trim(), "utf8")).update(v, "utf8").digest("hex"),
-                    updatedAt: at ?? null,
-                })));
+                written.push(
+                    pulumi.all([value, updatedAt, args.hmacKey]).apply(([v, at, key]) => ({
+                        scope: e.target.scope,
+                        target: e.target.id,
+                        name: e.name,
+                        // Same construction as the monitor: the key file's trimmed text as UTF-8, HMAC-SHA256 of the exact value.
+                        valueHmac: crypto
+                            .createHmac("sha256", Buffer.from(key.trim(), "utf8"))
+                            .update(v, "utf8")
+                            .digest("hex"),
+                        updatedAt: at ?? null,
+                    })),
+                );
             }
         };
         for (const e of expected) {
@@ -100,39 +125,64 @@ export class GithubSecrets extends pulumi.ComponentResource {
             const rn = logicalName(e);
             const value = valueOf(e.key);
             if (e.target.scope === "org") {
-                const secret = new github.ActionsOrganizationSecret(rn, {
-                    secretName: e.name,
-                    visibility: e.visibility!,
-                    value,
-                }, secretOpts);
+                const secret = new github.ActionsOrganizationSecret(
+                    rn,
+                    {
+                        secretName: e.name,
+                        visibility: e.visibility!,
+                        value,
+                    },
+                    secretOpts,
+                );
                 attest(e, value, secret.updatedAt);
                 if (e.visibility === "selected") {
-                    const ids = (e.selectedRepositories ?? []).map((repo) =>
-                        github.getRepositoryOutput({ fullName: `${e.target.owner}/${repo}` }, { parent: this, provider }).repoId);
-                    new github.ActionsOrganizationSecretRepositories(`${rn}-repositories`, {
-                        secretName: secret.secretName,
-                        selectedRepositoryIds: ids,
-                    }, childOpts);
+                    const ids = (e.selectedRepositories ?? []).map(
+                        (repo) =>
+                            github.getRepositoryOutput(
+                                { fullName: `${e.target.owner}/${repo}` },
+                                { parent: this, provider },
+                            ).repoId,
+                    );
+                    new github.ActionsOrganizationSecretRepositories(
+                        `${rn}-repositories`,
+                        {
+                            secretName: secret.secretName,
+                            selectedRepositoryIds: ids,
+                        },
+                        childOpts,
+                    );
                 }
             } else if (e.target.scope === "repo") {
-                const secret = new github.ActionsSecret(rn, { repository: e.target.repo!, secretName: e.name, value }, secretOpts);
+                const secret = new github.ActionsSecret(
+                    rn,
+                    { repository: e.target.repo!, secretName: e.name, value },
+                    secretOpts,
+                );
                 attest(e, value, secret.updatedAt);
             } else {
                 const envKey = `${e.target.owner}/${e.target.repo}:${e.target.environment}`;
                 let env = environments.get(envKey);
                 if (!env) {
-                    env = new github.RepositoryEnvironment(`env-${e.target.owner}-${e.target.repo}-${e.target.environment}`.toLowerCase(), {
-                        repository: e.target.repo!,
-                        environment: e.target.environment!,
-                    }, childOpts);
+                    env = new github.RepositoryEnvironment(
+                        `env-${e.target.owner}-${e.target.repo}-${e.target.environment}`.toLowerCase(),
+                        {
+                            repository: e.target.repo!,
+                            environment: e.target.environment!,
+                        },
+                        childOpts,
+                    );
                     environments.set(envKey, env);
                 }
-                const secret = new github.ActionsEnvironmentSecret(rn, {
-                    repository: e.target.repo!,
-                    environment: env.environment,
-                    secretName: e.name,
-                    value,
-                }, secretOpts);
+                const secret = new github.ActionsEnvironmentSecret(
+                    rn,
+                    {
+                        repository: e.target.repo!,
+                        environment: env.environment,
+                        secretName: e.name,
+                        value,
+                    },
+                    secretOpts,
+                );
                 attest(e, value, secret.updatedAt);
             }
         }
@@ -141,9 +191,20 @@ export class GithubSecrets extends pulumi.ComponentResource {
             // The file holds only HMACs under a 64-character random key, which reveal nothing about the values without
             // it. It is deliberately not a secret output: a secret config would make the whole service spec secret
             // (Pulumi lifts secretness to the top-level property) and hide it from previews and the policy pack.
-            this.attestations = pulumi.unsecret(pulumi.all(written).apply((entries) => JSON.stringify({
-                version: 1, writer: "pulumi", escEnvironment: args.mapping.esc.environment, entries,
-            }, null, 2)));
+            this.attestations = pulumi.unsecret(
+                pulumi.all(written).apply((entries) =>
+                    JSON.stringify(
+                        {
+                            version: 1,
+                            writer: "pulumi",
+                            escEnvironment: args.mapping.esc.environment,
+                            entries,
+                        },
+                        null,
+                        2,
+                    ),
+                ),
+            );
         }
         this.registerOutputs({ managed: this.managed });
     }

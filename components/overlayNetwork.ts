@@ -24,7 +24,9 @@ export interface OverlayNetworkArgs {
 /** @internal Exported for testing. Throws when the MTU is outside what an overlay can carry. */
 export function validateMtu(mtu: number, where = "mtu"): void {
     if (!Number.isInteger(mtu) || mtu < MIN_MTU || mtu > MAX_MTU) {
-        throw new Error(`\`${where}\` must be an integer between ${MIN_MTU} and ${MAX_MTU} (the underlay MTU; 1500 for ordinary networks, 9000 only where every hop carries jumbo frames), got ${mtu}.`);
+        throw new Error(
+            `\`${where}\` must be an integer between ${MIN_MTU} and ${MAX_MTU} (the underlay MTU; 1500 for ordinary networks, 9000 only where every hop carries jumbo frames), got ${mtu}.`,
+        );
     }
 }
 
@@ -47,14 +49,18 @@ export class OverlayNetwork extends pulumi.ComponentResource {
             options.encrypted = "true";
         }
         const labels = { "sophia.network": args.networkName, ...(args.labels ?? {}) };
-        const network = new docker.Network(`${name}-network`, {
-            name: args.networkName,
-            driver: "overlay",
-            attachable: args.attachable ?? true,
-            internal: args.internal ?? false,
-            options,
-            labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
-        }, { parent: this });
+        const network = new docker.Network(
+            `${name}-network`,
+            {
+                name: args.networkName,
+                driver: "overlay",
+                attachable: args.attachable ?? true,
+                internal: args.internal ?? false,
+                options,
+                labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
+            },
+            { parent: this },
+        );
 
         this.id = network.id;
         this.networkName = network.name;

@@ -44,10 +44,7 @@ export function pgTune(input: PgTuneInput): PgSettings {
 
     // Postgres' default max_worker_processes is 8; pgtune sets it to the CPU count from 4 CPUs on.
     const workerProcesses = cpus >= 4 ? cpus : 8;
-    const workMemKb = Math.max(
-        Math.floor((memKb - sharedBuffersKb) / ((maxConnections + workerProcesses) * 3)),
-        64,
-    );
+    const workMemKb = Math.max(Math.floor((memKb - sharedBuffersKb) / ((maxConnections + workerProcesses) * 3)), 64);
 
     const settings: PgSettings = {
         max_connections: String(maxConnections),

@@ -98,20 +98,34 @@ function stringMap(fail: Fail, k: string, v: unknown): Record<string, string> {
             fail(`${k}.${name}`, `is ${JSON.stringify(value)}`, "Use a string (quote numbers).");
         }
         if (/(PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIALS)/i.test(name)) {
-            fail(`${k}.${name}`, "looks like a secret in a plain environment variable", "Deliver secrets as Docker secret files (from ESC), not as env values.");
+            fail(
+                `${k}.${name}`,
+                "looks like a secret in a plain environment variable",
+                "Deliver secrets as Docker secret files (from ESC), not as env values.",
+            );
         }
     }
     return m as Record<string, string>;
 }
 
-function tierResources(fail: Fail, k: string, entry: Record<string, unknown>, dfltTier: TierName, tiers: Record<string, TierSpec>): ResolvedResources {
+function tierResources(
+    fail: Fail,
+    k: string,
+    entry: Record<string, unknown>,
+    dfltTier: TierName,
+    tiers: Record<string, TierSpec>,
+): ResolvedResources {
     const tier = (entry.tier ?? dfltTier) as string;
     if (!TIER_NAMES.includes(tier as TierName)) {
         fail(`${k}.tier`, `is ${JSON.stringify(tier)}: unknown tier`, `Use one of: ${TIER_NAMES.join(", ")}.`);
     }
     if (tier === "custom") {
         if (!isObject(entry.resources)) {
-            fail(`${k}.resources`, "is missing for a custom tier", "Give `resources: {limits: {cpus, memory}, reservations: {cpus, memory}}`.");
+            fail(
+                `${k}.resources`,
+                "is missing for a custom tier",
+                "Give `resources: {limits: {cpus, memory}, reservations: {cpus, memory}}`.",
+            );
         }
         return resolveTierSpec("custom", entry.resources as unknown as TierSpec, `sophia-infra:${k}.resources`);
     }
@@ -122,7 +136,15 @@ function tierResources(fail: Fail, k: string, entry: Record<string, unknown>, df
 export function parseMonitoring(fail: Fail, raw: unknown): MonitoringConfig {
     const m = section(fail, "monitoring", raw);
     const images = section(fail, "monitoring.images", m.images);
-    const known = ["prometheus", "alertmanager", "grafana", "nodeExporter", "cadvisor", "redisExporter", "postgresExporter"];
+    const known = [
+        "prometheus",
+        "alertmanager",
+        "grafana",
+        "nodeExporter",
+        "cadvisor",
+        "redisExporter",
+        "postgresExporter",
+    ];
     for (const name of Object.keys(images)) {
         if (!known.includes(name)) {
             fail(`monitoring.images.${name}`, "is not a monitoring image", `Use one of: ${known.join(", ")}.`);
@@ -146,16 +168,28 @@ export function parseMonitoring(fail: Fail, raw: unknown): MonitoringConfig {
         constraints: m.constraints === undefined ? undefined : (m.constraints as string[]),
         slack: slack && { channel: optString(fail, "monitoring.slack.channel", slack.channel) ?? "#sophia-ai-alerts" },
         email: email && {
-            to: optString(fail, "monitoring.email.to", email.to) ?? fail("monitoring.email.to", "is missing", "Set the recipients."),
-            from: optString(fail, "monitoring.email.from", email.from) ?? fail("monitoring.email.from", "is missing", "Set the sender address."),
-            smarthost: optString(fail, "monitoring.email.smarthost", email.smarthost) ?? fail("monitoring.email.smarthost", "is missing", "Set host:port of the SMTP server."),
+            to:
+                optString(fail, "monitoring.email.to", email.to) ??
+                fail("monitoring.email.to", "is missing", "Set the recipients."),
+            from:
+                optString(fail, "monitoring.email.from", email.from) ??
+                fail("monitoring.email.from", "is missing", "Set the sender address."),
+            smarthost:
+                optString(fail, "monitoring.email.smarthost", email.smarthost) ??
+                fail("monitoring.email.smarthost", "is missing", "Set host:port of the SMTP server."),
             username: optString(fail, "monitoring.email.username", email.username),
             requireTls: bool(fail, "monitoring.email.requireTls", email.requireTls, true),
         },
     };
 }
 
-function runtimeService(fail: Fail, k: string, raw: unknown, dflt: { tier: TierName; replicas: number; port: number }, tiers: Record<string, TierSpec>): RuntimeServiceConfig & Record<string, unknown> {
+function runtimeService(
+    fail: Fail,
+    k: string,
+    raw: unknown,
+    dflt: { tier: TierName; replicas: number; port: number },
+    tiers: Record<string, TierSpec>,
+): RuntimeServiceConfig & Record<string, unknown> {
     const e = section(fail, k, raw);
     const replicas = e.replicas ?? dflt.replicas;
     if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 1) {
@@ -173,33 +207,65 @@ function runtimeService(fail: Fail, k: string, raw: unknown, dflt: { tier: TierN
 }
 
 /** Validates `sophia-infra:runtime`. */
-export function parseRuntime(fail: Fail, raw: unknown, tiers: Record<string, TierSpec>, validateImage: (k: string, v: unknown) => string): RuntimeConfig {
+export function parseRuntime(
+    fail: Fail,
+    raw: unknown,
+    tiers: Record<string, TierSpec>,
+    validateImage: (k: string, v: unknown) => string,
+): RuntimeConfig {
     const r = section(fail, "runtime", raw);
     const registry = r.registry === undefined ? undefined : section(fail, "runtime.registry", r.registry);
     const chat = r.chatCache === undefined ? {} : section(fail, "runtime.chatCache", r.chatCache);
     const chatEnabled = bool(fail, "runtime.chatCache.enabled", chat.enabled, true);
-    const chatCache = chatEnabled ? runtimeService(fail, "runtime.chatCache", { ...chat, enabled: undefined }, { tier: "medium", replicas: 2, port: 8080 }, tiers) : undefined;
-    const sync = runtimeService(fail, "runtime.syncMonitor", r.syncMonitor, { tier: "low", replicas: 1, port: 9091 }, tiers);
+    const chatCache = chatEnabled
+        ? runtimeService(
+              fail,
+              "runtime.chatCache",
+              { ...chat, enabled: undefined },
+              { tier: "medium", replicas: 2, port: 8080 },
+              tiers,
+          )
+        : undefined;
+    const sync = runtimeService(
+        fail,
+        "runtime.syncMonitor",
+        r.syncMonitor,
+        { tier: "low", replicas: 1, port: 9091 },
+        tiers,
+    );
     if (sync.replicas !== 1) {
-        fail("runtime.syncMonitor.replicas", `is ${sync.replicas}`, "The sync-monitor runs one replica: its writes to GitHub must be serial.");
+        fail(
+            "runtime.syncMonitor.replicas",
+            `is ${sync.replicas}`,
+            "The sync-monitor runs one replica: its writes to GitHub must be serial.",
+        );
     }
     return {
         baseImage: validateImage("runtime.baseImage", r.baseImage ?? "node:20.18.1-bookworm-slim"),
         registry: registry && {
-            server: optString(fail, "runtime.registry.server", registry.server) ?? fail("runtime.registry.server", "is missing", "Set the registry host, e.g. ghcr.io."),
-            repository: optString(fail, "runtime.registry.repository", registry.repository) ?? fail("runtime.registry.repository", "is missing", "Set the repository path, e.g. sophia-ai."),
+            server:
+                optString(fail, "runtime.registry.server", registry.server) ??
+                fail("runtime.registry.server", "is missing", "Set the registry host, e.g. ghcr.io."),
+            repository:
+                optString(fail, "runtime.registry.repository", registry.repository) ??
+                fail("runtime.registry.repository", "is missing", "Set the repository path, e.g. sophia-ai."),
             username: optString(fail, "runtime.registry.username", registry.username),
         },
         chatCache: chatCache && {
             ...chatCache,
             // The platform's LLM gateway on the overlay; any OpenAI-compatible base URL works.
-            upstreamBaseUrl: optString(fail, "runtime.chatCache.upstreamBaseUrl", chat.upstreamBaseUrl) ?? "http://llm-gateway:8000/v1",
+            upstreamBaseUrl:
+                optString(fail, "runtime.chatCache.upstreamBaseUrl", chat.upstreamBaseUrl) ??
+                "http://llm-gateway:8000/v1",
             rules: optString(fail, "runtime.chatCache.rules", chat.rules),
         },
         syncMonitor: {
             ...sync,
-            githubApiUrl: optString(fail, "runtime.syncMonitor.githubApiUrl", sync.githubApiUrl) ?? "https://api.github.com",
-            pulumiBackendUrl: optString(fail, "runtime.syncMonitor.pulumiBackendUrl", sync.pulumiBackendUrl) ?? "https://api.pulumi.com",
+            githubApiUrl:
+                optString(fail, "runtime.syncMonitor.githubApiUrl", sync.githubApiUrl) ?? "https://api.github.com",
+            pulumiBackendUrl:
+                optString(fail, "runtime.syncMonitor.pulumiBackendUrl", sync.pulumiBackendUrl) ??
+                "https://api.pulumi.com",
         },
     };
 }
@@ -213,7 +279,11 @@ export function parseGithub(fail: Fail, raw: unknown): GithubConfig {
             sync = parseSyncConfig(g.sync);
         } catch (e) {
             if (e instanceof SyncConfigError) {
-                fail("github.sync", `is not a valid sync mapping (${e.message.replace(/^SYNC_CONFIG: /, "")})`, "See runtime/sync-monitor/README.md for the schema.");
+                fail(
+                    "github.sync",
+                    `is not a valid sync mapping (${e.message.replace(/^SYNC_CONFIG: /, "")})`,
+                    "See runtime/sync-monitor/README.md for the schema.",
+                );
             }
             throw e;
         }

@@ -70,42 +70,58 @@ export class Postgres extends pulumi.ComponentResource {
             storage: args.storage,
         });
 
-        const volume = new docker.Volume(`${name}-data`, {
-            name: `${serviceName}-data`,
-            labels: [{ label: "sophia.service", value: serviceName }],
-        }, { parent: this, protect: false });
+        const volume = new docker.Volume(
+            `${name}-data`,
+            {
+                name: `${serviceName}-data`,
+                labels: [{ label: "sophia.service", value: serviceName }],
+            },
+            { parent: this, protect: false },
+        );
 
-        this.swarmService = new SwarmService(name, {
-            serviceName,
-            image: args.image,
-            resources: args.resources,
-            args: pgSettingsToArgs(this.settings),
-            env: {
-                POSTGRES_USER: this.user,
-                POSTGRES_DB: this.database,
-                POSTGRES_PASSWORD_FILE: POSTGRES_PASSWORD_FILE,
+        this.swarmService = new SwarmService(
+            name,
+            {
+                serviceName,
+                image: args.image,
+                resources: args.resources,
+                args: pgSettingsToArgs(this.settings),
+                env: {
+                    POSTGRES_USER: this.user,
+                    POSTGRES_DB: this.database,
+                    POSTGRES_PASSWORD_FILE: POSTGRES_PASSWORD_FILE,
+                },
+                secrets: [
+                    {
+                        key: "password",
+                        data: args.password,
+                        target: POSTGRES_PASSWORD_FILE,
+                        uid: POSTGRES_UID,
+                        gid: POSTGRES_UID,
+                    },
+                ],
+                healthcheck: {
+                    test: ["CMD-SHELL", `pg_isready -U ${this.user} -d ${this.database} -h 127.0.0.1`],
+                    interval: "30s",
+                    timeout: "10s",
+                    retries: 3,
+                    startPeriod: "60s",
+                },
+                stateful: true,
+                networks: args.networks,
+                constraints: args.constraints,
+                endpointMode: args.endpointMode,
+                ports: args.ports,
+                mounts: [
+                    { type: "volume", source: volume.name, target: "/var/lib/postgresql/data" },
+                    // Dynamic shared memory for parallel query; Swarm has no shm_size, and 64MB fails under load.
+                    { type: "tmpfs", target: "/dev/shm", sizeBytes: pgShmBytes(memoryBytes) },
+                ],
+                stopGracePeriod: "60s",
+                converge: args.converge,
             },
-            secrets: [{ key: "password", data: args.password, target: POSTGRES_PASSWORD_FILE, uid: POSTGRES_UID, gid: POSTGRES_UID }],
-            healthcheck: {
-                test: ["CMD-SHELL", `pg_isready -U ${this.user} -d ${this.database} -h 127.0.0.1`],
-                interval: "30s",
-                timeout: "10s",
-                retries: 3,
-                startPeriod: "60s",
-            },
-            stateful: true,
-            networks: args.networks,
-            constraints: args.constraints,
-            endpointMode: args.endpointMode,
-            ports: args.ports,
-            mounts: [
-                { type: "volume", source: volume.name, target: "/var/lib/postgresql/data" },
-                // Dynamic shared memory for parallel query; Swarm has no shm_size, and 64MB fails under load.
-                { type: "tmpfs", target: "/dev/shm", sizeBytes: pgShmBytes(memoryBytes) },
-            ],
-            stopGracePeriod: "60s",
-            converge: args.converge,
-        }, { parent: this });
+            { parent: this },
+        );
 
         this.serviceName = this.swarmService.serviceName;
         this.registerOutputs({ serviceName: this.serviceName, settings: this.settings });

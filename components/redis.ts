@@ -53,46 +53,67 @@ export class Redis extends pulumi.ComponentResource {
         if (!redisMaxmemoryFits(this.maxmemoryBytes, limit)) {
             throw new pulumi.ResourceError(
                 `Redis \`maxmemory\` ${formatRedisSize(this.maxmemoryBytes)} leaves too little headroom under the ${limit}-byte memory limit; keep it at most 2/3 of the limit (fork copy-on-write and buffers live outside maxmemory).`,
-                this);
+                this,
+            );
         }
 
-        const volume = new docker.Volume(`${name}-data`, {
-            name: `${serviceName}-data`,
-            labels: [{ label: "sophia.service", value: serviceName }],
-        }, { parent: this });
-
-        const authConf = pulumi.output(args.password).apply((pw) => `requirepass "${pw.replace(/(["\\])/g, "\\$1")}"\n`);
-        this.swarmService = new SwarmService(name, {
-            serviceName,
-            image: args.image,
-            resources: args.resources,
-            args: ["redis-server", REDIS_AUTH_CONF_FILE, ...redisServerArgs({
-                maxmemoryBytes: this.maxmemoryBytes,
-                policy: this.evictionPolicy,
-                appendonly: args.appendonly ?? true,
-            })],
-            secrets: [
-                { key: "auth-conf", data: authConf, target: REDIS_AUTH_CONF_FILE, uid: REDIS_UID, gid: REDIS_UID },
-                { key: "password", data: args.password, target: REDIS_PASSWORD_FILE, uid: REDIS_UID, gid: REDIS_UID },
-            ],
-            // REDISCLI_AUTH keeps the password out of the healthcheck's argv; PING must answer PONG, not NOAUTH.
-            healthcheck: {
-                test: ["CMD-SHELL", `REDISCLI_AUTH="$(cat ${REDIS_PASSWORD_FILE})" redis-cli ping | grep -q PONG`],
-                interval: "20s",
-                timeout: "10s",
-                retries: 3,
-                startPeriod: "30s",
+        const volume = new docker.Volume(
+            `${name}-data`,
+            {
+                name: `${serviceName}-data`,
+                labels: [{ label: "sophia.service", value: serviceName }],
             },
-            stateful: true,
-            networks: args.networks,
-            constraints: args.constraints,
-            endpointMode: args.endpointMode,
-            ports: args.ports,
-            mounts: [{ type: "volume", source: volume.name, target: "/data" }],
-            // The backlog Redis asks for (511) is capped by the namespace's somaxconn (128 on older kernels).
-            sysctls: { "net.core.somaxconn": "1024" },
-            converge: args.converge,
-        }, { parent: this });
+            { parent: this },
+        );
+
+        const authConf = pulumi
+            .output(args.password)
+            .apply((pw) => `requirepass "${pw.replace(/(["\\])/g, "\\$1")}"\n`);
+        this.swarmService = new SwarmService(
+            name,
+            {
+                serviceName,
+                image: args.image,
+                resources: args.resources,
+                args: [
+                    "redis-server",
+                    REDIS_AUTH_CONF_FILE,
+                    ...redisServerArgs({
+                        maxmemoryBytes: this.maxmemoryBytes,
+                        policy: this.evictionPolicy,
+                        appendonly: args.appendonly ?? true,
+                    }),
+                ],
+                secrets: [
+                    { key: "auth-conf", data: authConf, target: REDIS_AUTH_CONF_FILE, uid: REDIS_UID, gid: REDIS_UID },
+                    {
+                        key: "password",
+                        data: args.password,
+                        target: REDIS_PASSWORD_FILE,
+                        uid: REDIS_UID,
+                        gid: REDIS_UID,
+                    },
+                ],
+                // REDISCLI_AUTH keeps the password out of the healthcheck's argv; PING must answer PONG, not NOAUTH.
+                healthcheck: {
+                    test: ["CMD-SHELL", `REDISCLI_AUTH="$(cat ${REDIS_PASSWORD_FILE})" redis-cli ping | grep -q PONG`],
+                    interval: "20s",
+                    timeout: "10s",
+                    retries: 3,
+                    startPeriod: "30s",
+                },
+                stateful: true,
+                networks: args.networks,
+                constraints: args.constraints,
+                endpointMode: args.endpointMode,
+                ports: args.ports,
+                mounts: [{ type: "volume", source: volume.name, target: "/data" }],
+                // The backlog Redis asks for (511) is capped by the namespace's somaxconn (128 on older kernels).
+                sysctls: { "net.core.somaxconn": "1024" },
+                converge: args.converge,
+            },
+            { parent: this },
+        );
 
         this.serviceName = this.swarmService.serviceName;
         this.registerOutputs({ serviceName: this.serviceName, maxmemoryBytes: this.maxmemoryBytes });

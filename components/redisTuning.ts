@@ -20,12 +20,19 @@ export function redisMaxmemoryFits(maxmemoryBytes: number, limitBytes: number): 
 /** Arguments for `redis-server`, after the config file that carries the password. */
 export function redisServerArgs(opts: { maxmemoryBytes: number; policy: string; appendonly: boolean }): string[] {
     return [
-        "--maxmemory", formatRedisSize(opts.maxmemoryBytes),
-        "--maxmemory-policy", opts.policy,
-        "--appendonly", opts.appendonly ? "yes" : "no",
-        "--appendfsync", "everysec",
-        "--tcp-keepalive", "60",
-        "--tcp-backlog", "511",
-        "--dir", "/data",
+        "--maxmemory",
+        formatRedisSize(opts.maxmemoryBytes),
+        "--maxmemory-policy",
+        opts.policy,
+        "--appendonly",
+        opts.appendonly ? "yes" : "no",
+        "--appendfsync",
+        "everysec",
+        "--tcp-keepalive",
+        "60",
+        "--tcp-backlog",
+        "511",
+        "--dir",
+        "/data",
     ];
 }

@@ -28,7 +28,9 @@ export interface RuntimeImageArgs {
 
 /** The reference a service should run: `<repo>@sha256:...` after a push, the local image id otherwise. */
 export function imageRepository(args: Pick<RuntimeImageArgs, "service" | "registry">): string {
-    return args.registry ? `${args.registry.server}/${args.registry.repository}/${args.service}` : `sophia/${args.service}`;
+    return args.registry
+        ? `${args.registry.server}/${args.registry.repository}/${args.service}`
+        : `sophia/${args.service}`;
 }
 
 /**
@@ -45,26 +47,32 @@ export class RuntimeImage extends pulumi.ComponentResource {
     constructor(name: string, args: RuntimeImageArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("sophia:runtime:RuntimeImage", name, {}, opts);
         if (!/^[a-z0-9][a-z0-9-]*$/.test(args.service)) {
-            throw new Error(`\`service\` must be a directory name under runtime/ (lower case, digits, '-'), got ${JSON.stringify(args.service)}.`);
+            throw new Error(
+                `\`service\` must be a directory name under runtime/ (lower case, digits, '-'), got ${JSON.stringify(args.service)}.`,
+            );
         }
         const context = path.join(args.runtimeDir, args.service);
-        const image = new docker.Image(`${name}-image`, {
-            imageName: `${imageRepository(args)}:${args.tag}`,
-            build: {
-                context,
-                dockerfile: path.join(context, "Dockerfile"),
-                args: { BASE_IMAGE: args.baseImage },
-                builderVersion: "BuilderV1",
-                platform: "linux/amd64",
+        const image = new docker.Image(
+            `${name}-image`,
+            {
+                imageName: `${imageRepository(args)}:${args.tag}`,
+                build: {
+                    context,
+                    dockerfile: path.join(context, "Dockerfile"),
+                    args: { BASE_IMAGE: args.baseImage },
+                    builderVersion: "BuilderV1",
+                    platform: "linux/amd64",
+                },
+                skipPush: args.registry === undefined,
+                registry: args.registry && {
+                    server: args.registry.server,
+                    username: args.registry.username,
+                    // Marked secret here: the SDK does not mark it, and it would otherwise sit in state in plain text.
+                    password: args.registry.password === undefined ? undefined : pulumi.secret(args.registry.password),
+                },
             },
-            skipPush: args.registry === undefined,
-            registry: args.registry && {
-                server: args.registry.server,
-                username: args.registry.username,
-                // Marked secret here: the SDK does not mark it, and it would otherwise sit in state in plain text.
-                password: args.registry.password === undefined ? undefined : pulumi.secret(args.registry.password),
-            },
-        }, { parent: this });
+            { parent: this },
+        );
 
         this.imageName = image.imageName;
         this.repoDigest = image.repoDigest;

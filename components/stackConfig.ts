@@ -1,5 +1,12 @@
 import { validateMtu } from "./overlayNetwork";
-import { GithubConfig, MonitoringConfig, parseGithub, parseMonitoring, parseRuntime, RuntimeConfig } from "./platformConfig";
+import {
+    GithubConfig,
+    MonitoringConfig,
+    parseGithub,
+    parseMonitoring,
+    parseRuntime,
+    RuntimeConfig,
+} from "./platformConfig";
 import { redisMaxmemoryFits } from "./redisTuning";
 import { durationMs } from "./swarmService";
 import { DEFAULT_TIERS, ResolvedResources, resolveTierSpec, TIER_NAMES, TierName, TierSpec } from "./tiers";
@@ -13,8 +20,17 @@ export const PROJECT = "sophia-infra";
  * The offline plan fills exactly these with marked placeholders when it cannot reach ESC.
  */
 export const ESC_SECRET_KEYS = [
-    "postgresPassword", "redisPassword", "grafanaAdminPassword", "syncHmacKey", "syncAdminToken", "githubToken",
-    "pulumiAccessToken", "registryPassword", "slackWebhookUrl", "smtpPassword", "upstreamApiKey",
+    "postgresPassword",
+    "redisPassword",
+    "grafanaAdminPassword",
+    "syncHmacKey",
+    "syncAdminToken",
+    "githubToken",
+    "pulumiAccessToken",
+    "registryPassword",
+    "slackWebhookUrl",
+    "smtpPassword",
+    "upstreamApiKey",
 ] as const;
 
 /** Secret config key holding the tree of ESC values that GitHub secrets are set from (keys are the mapping's paths). */
@@ -147,7 +163,11 @@ function int(k: string, v: unknown, dflt: number | undefined, min: number, max =
     }
     const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v;
     if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
-        fail(k, v === undefined ? "is missing" : `is ${JSON.stringify(v)}`, `Set a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ""}.`);
+        fail(
+            k,
+            v === undefined ? "is missing" : `is ${JSON.stringify(v)}`,
+            `Set a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ""}.`,
+        );
     }
     return n;
 }
@@ -175,7 +195,11 @@ export function validateImage(k: string, image: unknown): string {
     const colon = lastSegment.lastIndexOf(":");
     const tag = colon >= 0 ? lastSegment.slice(colon + 1) : "";
     if (!tag) {
-        fail(k, `is ${JSON.stringify(ref)} with no tag`, "Pin an explicit version tag (e.g. \"redis:7.2.5\") or a digest (\"repo@sha256:...\").");
+        fail(
+            k,
+            `is ${JSON.stringify(ref)} with no tag`,
+            'Pin an explicit version tag (e.g. "redis:7.2.5") or a digest ("repo@sha256:...").',
+        );
     }
     if (tag === "latest") {
         fail(k, `is ${JSON.stringify(ref)}`, "Do not deploy `:latest`; pin an explicit version tag or a digest.");
@@ -193,7 +217,11 @@ function parseTiers(raw: unknown): Record<Exclude<TierName, "custom">, TierSpec>
     const tiers = { ...DEFAULT_TIERS };
     for (const [name, spec] of Object.entries(raw)) {
         if (!(name in DEFAULT_TIERS)) {
-            fail(`tiers.${name}`, "is not a tier that can be overridden", "Override high, medium or low; use `tier: custom` with `resources` on the service for other numbers.");
+            fail(
+                `tiers.${name}`,
+                "is not a tier that can be overridden",
+                "Override high, medium or low; use `tier: custom` with `resources` on the service for other numbers.",
+            );
         }
         try {
             resolveTierSpec(name as TierName, spec as TierSpec, `${PROJECT}:tiers.${name}`);
@@ -209,11 +237,19 @@ function parseTiers(raw: unknown): Record<Exclude<TierName, "custom">, TierSpec>
 function resources(k: string, entry: Record<string, unknown>, tiers: StackConfig["tiers"]): ResolvedResources {
     const tier = entry.tier;
     if (typeof tier !== "string" || !TIER_NAMES.includes(tier as TierName)) {
-        fail(`${k}.tier`, `is ${JSON.stringify(tier)}: unknown tier`, `Use one of: ${TIER_NAMES.join(", ")} (custom needs \`resources: {limits, reservations}\`).`);
+        fail(
+            `${k}.tier`,
+            `is ${JSON.stringify(tier)}: unknown tier`,
+            `Use one of: ${TIER_NAMES.join(", ")} (custom needs \`resources: {limits, reservations}\`).`,
+        );
     }
     if (tier === "custom") {
         if (!isObject(entry.resources)) {
-            fail(`${k}.resources`, "is missing for a custom tier", "Give `resources: {limits: {cpus, memory}, reservations: {cpus, memory}}`.");
+            fail(
+                `${k}.resources`,
+                "is missing for a custom tier",
+                "Give `resources: {limits: {cpus, memory}, reservations: {cpus, memory}}`.",
+            );
         }
         try {
             return resolveTierSpec("custom", entry.resources as unknown as TierSpec, `${PROJECT}:${k}.resources`);
@@ -222,7 +258,11 @@ function resources(k: string, entry: Record<string, unknown>, tiers: StackConfig
         }
     }
     if (entry.resources !== undefined) {
-        fail(`${k}.resources`, `is set but the tier is ${tier}`, "Set `tier: custom` to give per-service numbers, or remove `resources`.");
+        fail(
+            `${k}.resources`,
+            `is set but the tier is ${tier}`,
+            "Set `tier: custom` to give per-service numbers, or remove `resources`.",
+        );
     }
     return resolveTierSpec(tier as TierName, tiers[tier as keyof typeof tiers], `${PROJECT}:tiers.${tier}`);
 }
@@ -248,11 +288,22 @@ function ports(k: string, raw: unknown): PortConfig[] {
     });
 }
 
-function placed(k: string, entry: Record<string, unknown>, tiers: StackConfig["tiers"], networkNames: Set<string>, dfltImage?: string): PlacedConfig {
-    const nets = entry.networks === undefined ? [...networkNames].slice(0, 1) : strings(`${k}.networks`, entry.networks);
+function placed(
+    k: string,
+    entry: Record<string, unknown>,
+    tiers: StackConfig["tiers"],
+    networkNames: Set<string>,
+    dfltImage?: string,
+): PlacedConfig {
+    const nets =
+        entry.networks === undefined ? [...networkNames].slice(0, 1) : strings(`${k}.networks`, entry.networks);
     nets.forEach((n, i) => {
         if (!networkNames.has(n)) {
-            fail(`${k}.networks[${i}]`, `names ${JSON.stringify(n)}, which is not in ${key("networks")}`, `Use one of: ${[...networkNames].join(", ")}.`);
+            fail(
+                `${k}.networks[${i}]`,
+                `names ${JSON.stringify(n)}, which is not in ${key("networks")}`,
+                `Use one of: ${[...networkNames].join(", ")}.`,
+            );
         }
     });
     if (nets.length === 0) {
@@ -308,9 +359,12 @@ function parseConverge(raw: unknown): StackConfig["converge"] {
     }
     const delay = str("converge.delay", raw.delay, "7s");
     const timeout = str("converge.timeout", raw.timeout, "3m");
-    for (const [k, v] of [["converge.delay", delay], ["converge.timeout", timeout]]) {
+    for (const [k, v] of [
+        ["converge.delay", delay],
+        ["converge.timeout", timeout],
+    ]) {
         if (durationMs(v) === undefined) {
-            fail(k, `is ${JSON.stringify(v)}`, "Use a duration such as \"7s\" or \"3m\".");
+            fail(k, `is ${JSON.stringify(v)}`, 'Use a duration such as "7s" or "3m".');
         }
     }
     return { delay, timeout };
@@ -331,13 +385,21 @@ function parseServices(raw: unknown, tiers: StackConfig["tiers"], networkNames: 
         }
         const name = str(`${k}.name`, entry.name);
         if (names.has(name)) {
-            fail(`${k}.name`, `repeats ${JSON.stringify(name)}`, "Service names are DNS names on the overlay; make them unique.");
+            fail(
+                `${k}.name`,
+                `repeats ${JSON.stringify(name)}`,
+                "Service names are DNS names on the overlay; make them unique.",
+            );
         }
         names.add(name);
         const base = placed(k, entry, tiers, networkNames);
         const gpus = int(`${k}.gpus`, entry.gpus, 0, 0, 64);
         if (gpus > 0 && !base.constraints.some((c) => c.replace(/\s/g, "") === "node.labels.gpu==true")) {
-            fail(`${k}.constraints`, `has no GPU placement constraint although \`gpus\` is ${gpus}`, "Add \"node.labels.gpu==true\" so tasks only land on nodes that have GPUs.");
+            fail(
+                `${k}.constraints`,
+                `has no GPU placement constraint although \`gpus\` is ${gpus}`,
+                'Add "node.labels.gpu==true" so tasks only land on nodes that have GPUs.',
+            );
         }
         const env = entry.env === undefined ? {} : entry.env;
         if (!isObject(env) || Object.values(env).some((v) => typeof v !== "string")) {
@@ -345,7 +407,11 @@ function parseServices(raw: unknown, tiers: StackConfig["tiers"], networkNames: 
         }
         for (const envName of Object.keys(env)) {
             if (/(PASSWORD|SECRET|TOKEN|API_KEY|PRIVATE_KEY|CREDENTIALS)/i.test(envName)) {
-                fail(`${k}.env.${envName}`, "looks like a secret in a plain environment variable", "Deliver secrets as Docker secret files (from ESC), not as env values.");
+                fail(
+                    `${k}.env.${envName}`,
+                    "looks like a secret in a plain environment variable",
+                    "Deliver secrets as Docker secret files (from ESC), not as env values.",
+                );
             }
         }
         const metricsPath = entry.metricsPath === undefined ? undefined : str(`${k}.metricsPath`, entry.metricsPath);
@@ -373,21 +439,41 @@ function parseRedis(raw: unknown, tiers: StackConfig["tiers"], networkNames: Set
     if (entry.maxmemory !== undefined) {
         maxmemoryBytes = parseBytes(entry.maxmemory as string);
         if (maxmemoryBytes === undefined) {
-            fail("redis.maxmemory", `is ${JSON.stringify(entry.maxmemory)}`, "Use a size such as \"4gb\" or \"512mb\".");
+            fail("redis.maxmemory", `is ${JSON.stringify(entry.maxmemory)}`, 'Use a size such as "4gb" or "512mb".');
         }
         const limit = base.resources.limits.memoryBytes;
         if (maxmemoryBytes >= limit) {
-            fail("redis.maxmemory", `(${entry.maxmemory}) is not below the memory limit (${limit} bytes)`, "Keep maxmemory at most 2/3 of the limit: lower maxmemory or raise the tier's memory limit.");
+            fail(
+                "redis.maxmemory",
+                `(${entry.maxmemory}) is not below the memory limit (${limit} bytes)`,
+                "Keep maxmemory at most 2/3 of the limit: lower maxmemory or raise the tier's memory limit.",
+            );
         }
         if (!redisMaxmemoryFits(maxmemoryBytes, limit)) {
-            fail("redis.maxmemory", `(${entry.maxmemory}) is above 2/3 of the memory limit (${limit} bytes)`, "Leave headroom for fork copy-on-write and buffers: lower maxmemory or raise the memory limit.");
+            fail(
+                "redis.maxmemory",
+                `(${entry.maxmemory}) is above 2/3 of the memory limit (${limit} bytes)`,
+                "Leave headroom for fork copy-on-write and buffers: lower maxmemory or raise the memory limit.",
+            );
         }
     }
     return {
         ...base,
         maxmemoryBytes,
-        evictionPolicy: oneOf("redis.evictionPolicy", entry.evictionPolicy,
-            ["allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"], "allkeys-lru"),
+        evictionPolicy: oneOf(
+            "redis.evictionPolicy",
+            entry.evictionPolicy,
+            [
+                "allkeys-lru",
+                "allkeys-lfu",
+                "volatile-lru",
+                "volatile-lfu",
+                "allkeys-random",
+                "volatile-random",
+                "volatile-ttl",
+            ],
+            "allkeys-lru",
+        ),
     };
 }
 
@@ -398,7 +484,11 @@ function parsePostgres(raw: unknown, tiers: StackConfig["tiers"], networkNames: 
     }
     const base = placed("postgres", { tier: "high", ...entry }, tiers, networkNames, "postgres:15.10-bookworm");
     if (base.resources.limits.memoryBytes < 256 * 1024 * 1024) {
-        fail("postgres.tier", "gives Postgres less than 256MiB", "pgtune's formulas are not meaningful below 256MiB; use a larger tier.");
+        fail(
+            "postgres.tier",
+            "gives Postgres less than 256MiB",
+            "pgtune's formulas are not meaningful below 256MiB; use a larger tier.",
+        );
     }
     return {
         ...base,
@@ -415,7 +505,11 @@ export function assertUniquePublishedPorts(published: { key: string; port: numbe
     for (const { key: k, port } of published) {
         const other = byPort.get(port);
         if (other !== undefined) {
-            fail(k, `publishes port ${port}, which ${key(other)} already publishes`, "Give each published port to one service only.");
+            fail(
+                k,
+                `publishes port ${port}, which ${key(other)} already publishes`,
+                "Give each published port to one service only.",
+            );
         }
         byPort.set(port, k);
     }
@@ -437,7 +531,8 @@ export function parseStackConfig(raw: RawStackConfig): StackConfig {
         runtime: parseRuntime(fail, raw.runtime, tiers, validateImage),
         github: parseGithub(fail, raw.github),
     }));
-    const list = (k: string, ports: PortConfig[]) => ports.map((p, i) => ({ key: `${k}.publish[${i}]`, port: p.published }));
+    const list = (k: string, ports: PortConfig[]) =>
+        ports.map((p, i) => ({ key: `${k}.publish[${i}]`, port: p.published }));
     const one = (k: string, port: number | undefined) => (port ? [{ key: k, port }] : []);
     assertUniquePublishedPorts([
         ...services.flatMap((s, i) => list(`services[${i}]`, s.publish)),

@@ -40,18 +40,31 @@ export function hashedName(prefix: string, data: pulumi.Input<string>): pulumi.O
  */
 export function createRotatingSecret(resourceName: string, file: MountedFile, parent: pulumi.Resource): docker.Secret {
     const data = pulumi.secret(file.data);
-    return new docker.Secret(resourceName, {
-        data: data.apply((d) => Buffer.from(d, "utf8").toString("base64")),
-        labels: [{ label: "sophia.secret", value: file.key }],
-    }, { parent });
+    return new docker.Secret(
+        resourceName,
+        {
+            data: data.apply((d) => Buffer.from(d, "utf8").toString("base64")),
+            labels: [{ label: "sophia.secret", value: file.key }],
+        },
+        { parent },
+    );
 }
 
 /** Creates a Docker config with a content-hashed name, parented to `parent`. */
-export function createHashedConfig(resourceName: string, objectPrefix: string, file: MountedFile, parent: pulumi.Resource): docker.ServiceConfig {
+export function createHashedConfig(
+    resourceName: string,
+    objectPrefix: string,
+    file: MountedFile,
+    parent: pulumi.Resource,
+): docker.ServiceConfig {
     const data = pulumi.output(file.data);
-    return new docker.ServiceConfig(resourceName, {
-        name: hashedName(objectPrefix, data),
-        data: data.apply((d) => Buffer.from(d, "utf8").toString("base64")),
-        labels: [{ label: "sophia.config", value: file.key }],
-    }, { parent });
+    return new docker.ServiceConfig(
+        resourceName,
+        {
+            name: hashedName(objectPrefix, data),
+            data: data.apply((d) => Buffer.from(d, "utf8").toString("base64")),
+            labels: [{ label: "sophia.config", value: file.key }],
+        },
+        { parent },
+    );
 }

@@ -103,7 +103,11 @@ export interface SwarmServiceArgs {
     /** Extra service labels. */
     readonly labels?: Record<string, string>;
     /** Credentials nodes use to pull the image from a private registry. */
-    readonly registryAuth?: { readonly serverAddress: string; readonly username: string; readonly password: pulumi.Input<string> };
+    readonly registryAuth?: {
+        readonly serverAddress: string;
+        readonly username: string;
+        readonly password: pulumi.Input<string>;
+    };
 }
 
 /** Healthcheck defaults from the platform standard. */
@@ -145,7 +149,9 @@ export function updateMonitorFor(hc: HealthcheckArgs | "none" | undefined): stri
 export function validateSwarmServiceArgs(args: SwarmServiceArgs): void {
     const where = `service \`${args.serviceName}\``;
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/.test(args.serviceName)) {
-        throw new Error(`${where}: \`serviceName\` must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit.`);
+        throw new Error(
+            `${where}: \`serviceName\` must be 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit.`,
+        );
     }
     if (args.global && args.replicas !== undefined) {
         throw new Error(`${where}: set either \`global\` or \`replicas\`, not both.`);
@@ -153,14 +159,21 @@ export function validateSwarmServiceArgs(args: SwarmServiceArgs): void {
     if (args.replicas !== undefined && (!Number.isInteger(args.replicas) || args.replicas < 1)) {
         throw new Error(`${where}: \`replicas\` must be a whole number of at least 1, got ${args.replicas}.`);
     }
-    if ((args.gpus ?? 0) > 0 && !(args.constraints ?? []).some((c) => c.replace(/\s/g, "") === "node.labels.gpu==true")) {
-        throw new Error(`${where}: reserves GPUs but has no \`node.labels.gpu==true\` placement constraint; add it so tasks only land on GPU nodes.`);
+    if (
+        (args.gpus ?? 0) > 0 &&
+        !(args.constraints ?? []).some((c) => c.replace(/\s/g, "") === "node.labels.gpu==true")
+    ) {
+        throw new Error(
+            `${where}: reserves GPUs but has no \`node.labels.gpu==true\` placement constraint; add it so tasks only land on GPU nodes.`,
+        );
     }
     if (args.healthcheck && args.healthcheck !== "none") {
         for (const key of ["interval", "timeout", "startPeriod"] as const) {
             const v = args.healthcheck[key];
             if (v !== undefined && durationMs(v) === undefined) {
-                throw new Error(`${where}: healthcheck \`${key}\` must be a duration such as "20s", got ${JSON.stringify(v)}.`);
+                throw new Error(
+                    `${where}: healthcheck \`${key}\` must be a duration such as "20s", got ${JSON.stringify(v)}.`,
+                );
             }
         }
     }
@@ -172,7 +185,9 @@ export function validateSwarmServiceArgs(args: SwarmServiceArgs): void {
         seen.add(p.published);
     }
     if (args.endpointMode === "dnsrr" && (args.ports ?? []).some((p) => (p.mode ?? "ingress") === "ingress")) {
-        throw new Error(`${where}: endpoint mode dnsrr cannot publish through the ingress routing mesh; use host-mode ports.`);
+        throw new Error(
+            `${where}: endpoint mode dnsrr cannot publish through the ingress routing mesh; use host-mode ports.`,
+        );
     }
 }
 
@@ -221,88 +236,109 @@ export class SwarmService extends pulumi.ComponentResource {
             return { secretId: secret.id, secretName: secret.name, ...mountAt(file, 0o400) };
         });
         const configs = (args.configs ?? []).map((file) => {
-            const config = createHashedConfig(`${name}-config-${file.key}`, `${args.serviceName}-${file.key}`, file, this);
+            const config = createHashedConfig(
+                `${name}-config-${file.key}`,
+                `${args.serviceName}-${file.key}`,
+                file,
+                this,
+            );
             return { configId: config.id, configName: config.name, ...mountAt(file, 0o444) };
         });
 
         const labels: Record<string, string> = {
             "sophia.service": args.serviceName,
             "sophia.tier": args.resources.tier,
-            ...(args.metrics ? { "sophia.metrics.port": String(args.metrics.port), "sophia.metrics.path": args.metrics.path ?? "/metrics" } : {}),
+            ...(args.metrics
+                ? {
+                      "sophia.metrics.port": String(args.metrics.port),
+                      "sophia.metrics.path": args.metrics.path ?? "/metrics",
+                  }
+                : {}),
             ...(args.labels ?? {}),
         };
         const gpus = args.gpus ?? 0;
 
-        this.service = new docker.Service(`${name}-service`, {
-            name: args.serviceName,
-            labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
-            mode: args.global ? { global: true } : { replicated: { replicas: args.replicas ?? 1 } },
-            taskSpec: {
-                containerSpec: {
-                    image: args.image,
-                    commands: args.command,
-                    args: args.args,
-                    env: args.env,
-                    secrets: secrets.length ? secrets : undefined,
-                    configs: configs.length ? configs : undefined,
-                    healthcheck: healthcheck === "none"
-                        ? { tests: ["NONE"] }
-                        : healthcheck && {
-                            tests: healthcheck.test,
-                            interval: healthcheck.interval ?? HEALTHCHECK_DEFAULTS.interval,
-                            timeout: healthcheck.timeout ?? HEALTHCHECK_DEFAULTS.timeout,
-                            retries: healthcheck.retries ?? HEALTHCHECK_DEFAULTS.retries,
-                            startPeriod: healthcheck.startPeriod ?? HEALTHCHECK_DEFAULTS.startPeriod,
-                        },
-                    mounts: args.mounts?.map((m) => ({
-                        type: m.type,
-                        target: m.target,
-                        source: m.source,
-                        readOnly: m.readOnly ?? false,
-                        tmpfsOptions: m.type === "tmpfs" && m.sizeBytes ? { sizeBytes: m.sizeBytes } : undefined,
-                    })),
-                    sysctl: args.sysctls,
-                    user: args.user,
-                    hostname: args.hostname,
-                    stopGracePeriod: args.stopGracePeriod ?? "30s",
-                    labels: [{ label: "sophia.service", value: args.serviceName }],
-                },
-                resources: {
-                    limits: { ...args.resources.limits },
-                    reservation: {
-                        ...args.resources.reservations,
-                        genericResources: gpus > 0 ? { discreteResourcesSpecs: [`NVIDIA-GPU=${gpus}`] } : undefined,
+        this.service = new docker.Service(
+            `${name}-service`,
+            {
+                name: args.serviceName,
+                labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
+                mode: args.global ? { global: true } : { replicated: { replicas: args.replicas ?? 1 } },
+                taskSpec: {
+                    containerSpec: {
+                        image: args.image,
+                        commands: args.command,
+                        args: args.args,
+                        env: args.env,
+                        secrets: secrets.length ? secrets : undefined,
+                        configs: configs.length ? configs : undefined,
+                        healthcheck:
+                            healthcheck === "none"
+                                ? { tests: ["NONE"] }
+                                : healthcheck && {
+                                      tests: healthcheck.test,
+                                      interval: healthcheck.interval ?? HEALTHCHECK_DEFAULTS.interval,
+                                      timeout: healthcheck.timeout ?? HEALTHCHECK_DEFAULTS.timeout,
+                                      retries: healthcheck.retries ?? HEALTHCHECK_DEFAULTS.retries,
+                                      startPeriod: healthcheck.startPeriod ?? HEALTHCHECK_DEFAULTS.startPeriod,
+                                  },
+                        mounts: args.mounts?.map((m) => ({
+                            type: m.type,
+                            target: m.target,
+                            source: m.source,
+                            readOnly: m.readOnly ?? false,
+                            tmpfsOptions: m.type === "tmpfs" && m.sizeBytes ? { sizeBytes: m.sizeBytes } : undefined,
+                        })),
+                        sysctl: args.sysctls,
+                        user: args.user,
+                        hostname: args.hostname,
+                        stopGracePeriod: args.stopGracePeriod ?? "30s",
+                        labels: [{ label: "sophia.service", value: args.serviceName }],
                     },
+                    resources: {
+                        limits: { ...args.resources.limits },
+                        reservation: {
+                            ...args.resources.reservations,
+                            genericResources: gpus > 0 ? { discreteResourcesSpecs: [`NVIDIA-GPU=${gpus}`] } : undefined,
+                        },
+                    },
+                    // Explicit delay/window avoid the provider's perpetual "0s" diff (pulumi-docker#1285).
+                    restartPolicy: { condition: "on-failure", delay: "5s", maxAttempts: 3, window: "120s" },
+                    placement: {
+                        constraints: args.constraints?.length ? args.constraints : undefined,
+                        prefs: args.spreadOver?.length ? args.spreadOver.map((s) => `spread=${s}`) : undefined,
+                        maxReplicas: args.maxReplicasPerNode,
+                    },
+                    logDriver: { name: "json-file", options: { "max-size": "100m", "max-file": "5" } },
+                    networksAdvanceds: args.networks.map((id) => ({ id })),
                 },
-                // Explicit delay/window avoid the provider's perpetual "0s" diff (pulumi-docker#1285).
-                restartPolicy: { condition: "on-failure", delay: "5s", maxAttempts: 3, window: "120s" },
-                placement: {
-                    constraints: args.constraints?.length ? args.constraints : undefined,
-                    prefs: args.spreadOver?.length ? args.spreadOver.map((s) => `spread=${s}`) : undefined,
-                    maxReplicas: args.maxReplicasPerNode,
+                updateConfig: rollout("10s", "rollback"),
+                rollbackConfig: rollout("5s", "pause"),
+                endpointSpec: {
+                    mode: args.endpointMode ?? "vip",
+                    ports: args.ports?.length
+                        ? args.ports.map((p) => ({
+                              targetPort: p.target,
+                              publishedPort: p.published,
+                              publishMode: p.mode ?? "ingress",
+                              protocol: p.protocol ?? "tcp",
+                          }))
+                        : undefined,
                 },
-                logDriver: { name: "json-file", options: { "max-size": "100m", "max-file": "5" } },
-                networksAdvanceds: args.networks.map((id) => ({ id })),
+                auth: args.registryAuth && {
+                    ...args.registryAuth,
+                    password: pulumi.secret(args.registryAuth.password),
+                },
+                // convergeConfig makes `pulumi up` wait for running tasks; Swarm rejects it for global services.
+                convergeConfig:
+                    !args.global && converge ? { delay: converge.delay, timeout: converge.timeout } : undefined,
             },
-            updateConfig: rollout("10s", "rollback"),
-            rollbackConfig: rollout("5s", "pause"),
-            endpointSpec: {
-                mode: args.endpointMode ?? "vip",
-                ports: args.ports?.length ? args.ports.map((p) => ({
-                    targetPort: p.target,
-                    publishedPort: p.published,
-                    publishMode: p.mode ?? "ingress",
-                    protocol: p.protocol ?? "tcp",
-                })) : undefined,
+            {
+                parent: this,
+                // A host-mode port cannot be held by the old and new service at once (pulumi-docker#1356).
+                deleteBeforeReplace: (args.ports ?? []).some((p) => p.mode === "host"),
             },
-            auth: args.registryAuth && { ...args.registryAuth, password: pulumi.secret(args.registryAuth.password) },
-            // convergeConfig makes `pulumi up` wait for running tasks; Swarm rejects it for global services.
-            convergeConfig: !args.global && converge ? { delay: converge.delay, timeout: converge.timeout } : undefined,
-        }, {
-            parent: this,
-            // A host-mode port cannot be held by the old and new service at once (pulumi-docker#1356).
-            deleteBeforeReplace: (args.ports ?? []).some((p) => p.mode === "host"),
-        });
+        );
 
         this.serviceName = this.service.name;
         this.serviceId = this.service.id;

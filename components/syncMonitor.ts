@@ -44,8 +44,13 @@ export class SyncMonitor extends pulumi.ComponentResource {
     constructor(name: string, args: SyncMonitorArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("sophia:runtime:SyncMonitor", name, {}, opts);
         this.port = args.port ?? 9091;
-        const file = (key: string, data: pulumi.Input<string>): MountedFile =>
-            ({ key, data, target: `/run/secrets/${key.replace(/-/g, "_")}`, uid: "1000", gid: "1000" });
+        const file = (key: string, data: pulumi.Input<string>): MountedFile => ({
+            key,
+            data,
+            target: `/run/secrets/${key.replace(/-/g, "_")}`,
+            uid: "1000",
+            gid: "1000",
+        });
         const secrets = [
             file("github-token", args.githubToken),
             file("pulumi-access-token", args.pulumiAccessToken),
@@ -75,27 +80,31 @@ export class SyncMonitor extends pulumi.ComponentResource {
             env.SYNC_ATTESTATIONS_FILE = SYNC_ATTESTATIONS_PATH;
         }
 
-        this.swarmService = new SwarmService(name, {
-            serviceName: "sync-monitor",
-            image: args.image,
-            resources: args.resources,
-            replicas: 1,
-            args: ["--monitor"],
-            env,
-            secrets,
-            configs,
-            healthcheck: nodeHttpHealthcheck(this.port),
-            // One writer at a time: a second task during an update could double-push within GitHub's write budget.
-            stateful: true,
-            networks: args.networks,
-            constraints: args.constraints,
-            endpointMode: args.endpointMode,
-            ports: args.ports,
-            converge: args.converge,
-            metrics: { port: this.port, path: "/metrics" },
-            labels: { "sophia.runtime": "sync-monitor" },
-            registryAuth: args.registryAuth,
-        }, { parent: this });
+        this.swarmService = new SwarmService(
+            name,
+            {
+                serviceName: "sync-monitor",
+                image: args.image,
+                resources: args.resources,
+                replicas: 1,
+                args: ["--monitor"],
+                env,
+                secrets,
+                configs,
+                healthcheck: nodeHttpHealthcheck(this.port),
+                // One writer at a time: a second task during an update could double-push within GitHub's write budget.
+                stateful: true,
+                networks: args.networks,
+                constraints: args.constraints,
+                endpointMode: args.endpointMode,
+                ports: args.ports,
+                converge: args.converge,
+                metrics: { port: this.port, path: "/metrics" },
+                labels: { "sophia.runtime": "sync-monitor" },
+                registryAuth: args.registryAuth,
+            },
+            { parent: this },
+        );
         this.serviceName = this.swarmService.serviceName;
         this.registerOutputs({ serviceName: this.serviceName });
     }

@@ -44,14 +44,18 @@ export function resolveTierSpec(tier: TierName, spec: TierSpec, where: string): 
         }
         const memoryBytes = parseBytes(a.memory);
         if (memoryBytes === undefined) {
-            throw new Error(`\`${where}.${part}.memory\` must be a size such as "512MiB" or "4GiB", got ${JSON.stringify(a.memory)}.`);
+            throw new Error(
+                `\`${where}.${part}.memory\` must be a size such as "512MiB" or "4GiB", got ${JSON.stringify(a.memory)}.`,
+            );
         }
         return { nanoCpus: cpusToNano(a.cpus), memoryBytes };
     };
     const limits = amount(spec?.limits, "limits");
     const reservations = amount(spec?.reservations, "reservations");
     if (reservations.nanoCpus > limits.nanoCpus || reservations.memoryBytes > limits.memoryBytes) {
-        throw new Error(`\`${where}\`: reservations must not exceed limits (Swarm could never schedule the task within its limits).`);
+        throw new Error(
+            `\`${where}\`: reservations must not exceed limits (Swarm could never schedule the task within its limits).`,
+        );
     }
     return { tier, limits, reservations };
 }

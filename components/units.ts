@@ -5,10 +5,17 @@ export const MiB = 1024 * KiB;
 export const GiB = 1024 * MiB;
 
 const SIZE_UNITS: Record<string, number> = {
-    "": 1, b: 1,
-    k: KiB, kb: KiB, kib: KiB,
-    m: MiB, mb: MiB, mib: MiB,
-    g: GiB, gb: GiB, gib: GiB,
+    "": 1,
+    b: 1,
+    k: KiB,
+    kb: KiB,
+    kib: KiB,
+    m: MiB,
+    mb: MiB,
+    mib: MiB,
+    g: GiB,
+    gb: GiB,
+    gib: GiB,
 };
 
 /**

@@ -37,20 +37,38 @@ function render(dir: string): number {
         { job: JOBS.redis, serviceName: "redis-exporter", port: 9121 },
         { job: JOBS.postgres, serviceName: "postgres-exporter", port: 9187 },
     ];
-    const rules = buildRuleFiles(resolveRuleOptions({ expectedServices: [JOBS.prometheus, ...targets.map((t) => t.job)] }));
-    const prom = buildPrometheusConfig({ stack: "render", targets, alertmanager: { serviceName: "alertmanager", port: 9093 }, ruleFiles: Object.keys(rules) });
+    const rules = buildRuleFiles(
+        resolveRuleOptions({ expectedServices: [JOBS.prometheus, ...targets.map((t) => t.job)] }),
+    );
+    const prom = buildPrometheusConfig({
+        stack: "render",
+        targets,
+        alertmanager: { serviceName: "alertmanager", port: 9093 },
+        ruleFiles: Object.keys(rules),
+    });
     write(path.join(dir, "prometheus", "prometheus.yml"), toYaml(prom));
     for (const [rel, file] of Object.entries(rules)) write(path.join(dir, "prometheus", rel), toYaml(file));
     const am = buildAlertmanagerConfig({
         slack: { channel: "#alerts", apiUrlFile: "/run/secrets/slack_webhook_url" },
-        email: { to: "oncall@example.com", from: "alerts@example.com", smarthost: "smtp.example.com:587", username: "alerts", passwordFile: "/run/secrets/smtp_password" },
+        email: {
+            to: "oncall@example.com",
+            from: "alerts@example.com",
+            smarthost: "smtp.example.com:587",
+            username: "alerts",
+            passwordFile: "/run/secrets/smtp_password",
+        },
     });
     write(path.join(dir, "alertmanager", "alertmanager.yml"), toYaml(am));
-    write(path.join(dir, "grafana", "provisioning", "datasources", "sophia.yml"), toYaml(datasourceProvisioning("http://prometheus:9090")));
+    write(
+        path.join(dir, "grafana", "provisioning", "datasources", "sophia.yml"),
+        toYaml(datasourceProvisioning("http://prometheus:9090")),
+    );
     write(path.join(dir, "grafana", "provisioning", "dashboards", "sophia.yml"), toYaml(dashboardProvisioning()));
-    for (const [file, d] of Object.entries(buildDashboards())) write(path.join(dir, "grafana", "dashboards", file), JSON.stringify(d, null, 2));
-    const ok = check("promtool", ["check", "config", "--lint-fatal", "prometheus.yml"], path.join(dir, "prometheus"))
-        && check("amtool", ["check-config", "alertmanager.yml"], path.join(dir, "alertmanager"));
+    for (const [file, d] of Object.entries(buildDashboards()))
+        write(path.join(dir, "grafana", "dashboards", file), JSON.stringify(d, null, 2));
+    const ok =
+        check("promtool", ["check", "config", "--lint-fatal", "prometheus.yml"], path.join(dir, "prometheus")) &&
+        check("amtool", ["check-config", "alertmanager.yml"], path.join(dir, "alertmanager"));
     return ok ? 0 : 1;
 }
 

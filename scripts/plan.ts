@@ -7,7 +7,9 @@ import { planDocument, planText } from "./offline/planFormat";
 import { StackFileError } from "./offline/stackFiles";
 
 function usage(message: string): never {
-    process.stderr.write(`${message}\nUsage: npm run plan -- --stack <name> [--json] [--config <namespace:key>=<value> ...]\n`);
+    process.stderr.write(
+        `${message}\nUsage: npm run plan -- --stack <name> [--json] [--config <namespace:key>=<value> ...]\n`,
+    );
     process.exit(2);
 }
 

@@ -33,7 +33,10 @@ async function main(argv: string[]): Promise<number> {
     return result.code;
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-    console.error(`policy:check: ${e instanceof Error ? e.stack : String(e)}`);
-    process.exit(2);
-});
+main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+        console.error(`policy:check: ${e instanceof Error ? e.stack : String(e)}`);
+        process.exit(2);
+    },
+);

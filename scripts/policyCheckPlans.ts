@@ -21,16 +21,22 @@ async function emit(stack: string): Promise<void> {
     const { planDocument } = await import("./offline/planFormat");
     const evaluation = await evaluateStack({ stack });
     // Wait for the write: the caller exits right after, and a large document to a pipe would be cut short.
-    await new Promise<void>((resolve, reject) => process.stdout.write(`${JSON.stringify(planDocument(evaluation))}\n`, (e) => (e ? reject(e) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+        process.stdout.write(`${JSON.stringify(planDocument(evaluation))}\n`, (e) => (e ? reject(e) : resolve())),
+    );
 }
 
 /** Makes the plan of a stack in a child process and checks it; returns the exit code and prints the report. */
 export async function checkStackPlan(stack: string): Promise<number> {
     const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", __filename, "--emit", stack], {
-        cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024,
+        cwd: ROOT,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
     });
     if (child.status !== 0) {
-        console.error(`policy:check:plans: the offline plan of stack "${stack}" failed (exit ${child.status}):\n${child.stderr}`);
+        console.error(
+            `policy:check:plans: the offline plan of stack "${stack}" failed (exit ${child.status}):\n${child.stderr}`,
+        );
         return 2;
     }
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-policy-"));
@@ -39,7 +45,11 @@ export async function checkStackPlan(stack: string): Promise<number> {
         fs.writeFileSync(file, child.stdout);
         const configPath = path.join(ROOT, "policies", "config", `${stack}.json`);
         const hasConfig = fs.existsSync(configPath);
-        const result = await checkFile(file, hasConfig ? configPath : undefined, `plan of stack ${stack} (policy config ${hasConfig ? path.relative(ROOT, configPath) : "defaults"})`);
+        const result = await checkFile(
+            file,
+            hasConfig ? configPath : undefined,
+            `plan of stack ${stack} (policy config ${hasConfig ? path.relative(ROOT, configPath) : "defaults"})`,
+        );
         (result.code === 2 ? console.error : console.log)(result.output);
         return result.code;
     } finally {
@@ -61,8 +71,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-        console.error(`policy:check:plans: ${e instanceof Error ? e.stack : String(e)}`);
-        process.exit(2);
-    });
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e) => {
+            console.error(`policy:check:plans: ${e instanceof Error ? e.stack : String(e)}`);
+            process.exit(2);
+        },
+    );
 }

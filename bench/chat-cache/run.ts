@@ -83,7 +83,8 @@ async function load(name: string, url: string): Promise<AcResult> {
     const opts = { url, method: "POST", headers: HEADERS, body: REQUEST, connections: CONNECTIONS, pipelining: 1 };
     await autocannon({ ...opts, duration: 1 }); // warm-up (JIT, connection pools)
     const r = await autocannon({ ...opts, duration: DURATION });
-    if (r.non2xx || r.errors || r.timeouts) process.stderr.write(`warning: ${name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts\n`);
+    if (r.non2xx || r.errors || r.timeouts)
+        process.stderr.write(`warning: ${name}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts\n`);
     return r;
 }
 
@@ -95,10 +96,14 @@ async function missLatencies(url: string, tag: string): Promise<number[]> {
         const body = REQUEST.replace("how are keys built?", `how are keys built? (${tag} ${i} ${Math.random()})`);
         const t0 = process.hrtime.bigint();
         await new Promise<void>((resolve, reject) => {
-            const req = http.request(url, { method: "POST", headers: { ...HEADERS, "content-length": Buffer.byteLength(body) }, agent }, (res) => {
-                res.resume();
-                res.on("end", () => resolve());
-            });
+            const req = http.request(
+                url,
+                { method: "POST", headers: { ...HEADERS, "content-length": Buffer.byteLength(body) }, agent },
+                (res) => {
+                    res.resume();
+                    res.on("end", () => resolve());
+                },
+            );
             req.on("error", reject);
             req.end(body);
         });
@@ -160,13 +165,22 @@ async function main(): Promise<void> {
     try {
         // Fake upstream in its own process, so its work does not share the benchmark's event loop.
         const upPort = await freePort();
-        startProcess(["-r", "ts-node/register/transpile-only", "-e", `require("./test/support/fakeOpenAI").startFakeOpenAI({ port: ${upPort}, behave: () => ({ kind: "ok", content: ${JSON.stringify(ANSWER)} }) })`]);
+        startProcess([
+            "-r",
+            "ts-node/register/transpile-only",
+            "-e",
+            `require("./test/support/fakeOpenAI").startFakeOpenAI({ port: ${upPort}, behave: () => ({ kind: "ok", content: ${JSON.stringify(ANSWER)} }) })`,
+        ]);
         await waitFor(`http://127.0.0.1:${upPort}/v1/models`);
 
         // Benchmark what the container runs: the tsc build (ts-node adds its own overhead, e.g. it loads `domain`).
         const dist = join(ROOT, ".tmp", "chat-cache-bench-dist");
         await new Promise<void>((resolve, reject) => {
-            const tsc = spawn(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "runtime/chat-cache/tsconfig.json", "--outDir", dist], { cwd: ROOT, stdio: "inherit" });
+            const tsc = spawn(
+                process.execPath,
+                [require.resolve("typescript/bin/tsc"), "-p", "runtime/chat-cache/tsconfig.json", "--outDir", dist],
+                { cwd: ROOT, stdio: "inherit" },
+            );
             tsc.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`tsc exited ${code}`))));
         });
         const ccPort = await freePort();
@@ -182,7 +196,10 @@ async function main(): Promise<void> {
         const ccUrl = `http://127.0.0.1:${ccPort}/v1/chat/completions`;
         await post(ccUrl);
         const warm = await post(ccUrl);
-        if (warm.headers.get("x-cache-status") !== "HIT") throw new Error(`chat-cache did not answer the warm request from cache (${warm.headers.get("x-cache-status")})`);
+        if (warm.headers.get("x-cache-status") !== "HIT")
+            throw new Error(
+                `chat-cache did not answer the warm request from cache (${warm.headers.get("x-cache-status")})`,
+            );
         const bytes = warm.text;
 
         // Bare Node server returning exactly the bytes chat-cache returns on a hit: the ceiling for one Node process.
@@ -211,13 +228,23 @@ async function main(): Promise<void> {
             for (const d of ["", "body", "proxy", "fastcgi", "uwsgi", "scgi", "cache"]) mkdirp(join(prefix, d));
             const port = await freePort();
             writeFileSync(join(prefix, "nginx.conf"), nginxConf(prefix, port, upPort, workers));
-            const ngx = startProcess(["-p", prefix, "-c", join(prefix, "nginx.conf"), "-e", join(prefix, "error.log")], {}, "/usr/sbin/nginx");
+            const ngx = startProcess(
+                ["-p", prefix, "-c", join(prefix, "nginx.conf"), "-e", join(prefix, "error.log")],
+                {},
+                "/usr/sbin/nginx",
+            );
             const url = `http://127.0.0.1:${port}/v1/chat/completions`;
             await waitForPost(url);
             await post(url);
             const hit = await post(url);
-            if (hit.headers.get("x-cache-status") !== "HIT") process.stderr.write(`warning: nginx did not report a cache HIT (${hit.headers.get("x-cache-status")})\n`);
-            results.push({ name: `nginx proxy_cache (${workers === 1 ? "1 worker" : "auto workers"})`, r: await load(`nginx-${workers}`, url) });
+            if (hit.headers.get("x-cache-status") !== "HIT")
+                process.stderr.write(
+                    `warning: nginx did not report a cache HIT (${hit.headers.get("x-cache-status")})\n`,
+                );
+            results.push({
+                name: `nginx proxy_cache (${workers === 1 ? "1 worker" : "auto workers"})`,
+                r: await load(`nginx-${workers}`, url),
+            });
             ngx.kill("SIGQUIT");
             await new Promise((r) => ngx.once("exit", r));
         }
@@ -227,12 +254,22 @@ async function main(): Promise<void> {
 
         const bare = results[0].r.requests.average;
         const cc = results[1].r.requests.average;
-        const rows = results.map(({ name, r }) => [name, r.requests.average.toFixed(0), r.latency.p50.toFixed(2), r.latency.p99.toFixed(2), (r.requests.average / bare).toFixed(2), (cc / r.requests.average).toFixed(2)]);
+        const rows = results.map(({ name, r }) => [
+            name,
+            r.requests.average.toFixed(0),
+            r.latency.p50.toFixed(2),
+            r.latency.p99.toFixed(2),
+            (r.requests.average / bare).toFixed(2),
+            (cc / r.requests.average).toFixed(2),
+        ]);
         const head = ["target", "req/s", "p50 ms", "p99 ms", "x bare Node", "chat-cache / this"];
         const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-        const line = (cells: string[]) => "| " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") + " |";
+        const line = (cells: string[]) =>
+            "| " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") + " |";
         const out: string[] = [];
-        out.push(`chat-cache benchmark: ${CONNECTIONS} connections, ${DURATION} s per target after a 1 s warm-up (best of ${ROUNDS} alternating rounds for bare Node and chat-cache), ${Buffer.byteLength(bytes)}-byte completion, ${Buffer.byteLength(REQUEST)}-byte request, loopback, ${require("node:os").cpus().length} CPUs, Node ${process.version}`);
+        out.push(
+            `chat-cache benchmark: ${CONNECTIONS} connections, ${DURATION} s per target after a 1 s warm-up (best of ${ROUNDS} alternating rounds for bare Node and chat-cache), ${Buffer.byteLength(bytes)}-byte completion, ${Buffer.byteLength(REQUEST)}-byte request, loopback, ${require("node:os").cpus().length} CPUs, Node ${process.version}`,
+        );
         out.push("");
         out.push(line(head));
         out.push("|" + widths.map((w, i) => (i === 0 ? "-".repeat(w + 2) : "-".repeat(w + 1) + ":")).join("|") + "|");
@@ -243,11 +280,20 @@ async function main(): Promise<void> {
         out.push(`miss path (${MISS_SAMPLES} sequential unique requests, fake upstream answers at once):`);
         out.push(`  direct to upstream   p50 ${dp50.toFixed(2)} ms  p99 ${pct(direct, 99).toFixed(2)} ms`);
         out.push(`  through chat-cache   p50 ${pp50.toFixed(2)} ms  p99 ${pct(viaProxy, 99).toFixed(2)} ms`);
-        out.push(`  miss overhead        p50 ${(pp50 - dp50).toFixed(2)} ms  p99 ${(pct(viaProxy, 99) - pct(direct, 99)).toFixed(2)} ms`);
-        out.push(`load average at the end: ${require("node:os").loadavg().map((l: number) => l.toFixed(2)).join(" ")} (other processes on the machine skew latency tails)`);
+        out.push(
+            `  miss overhead        p50 ${(pp50 - dp50).toFixed(2)} ms  p99 ${(pct(viaProxy, 99) - pct(direct, 99)).toFixed(2)} ms`,
+        );
+        out.push(
+            `load average at the end: ${require("node:os")
+                .loadavg()
+                .map((l: number) => l.toFixed(2))
+                .join(" ")} (other processes on the machine skew latency tails)`,
+        );
         out.push("");
         const hitR = results[1].r;
-        out.push(`targets: hit throughput >= 0.70x bare Node -> ${(cc / bare).toFixed(2)}x ${cc / bare >= 0.7 ? "OK" : "MISSED"}; hit p99 <= 5 ms -> ${hitR.latency.p99.toFixed(2)} ms ${hitR.latency.p99 <= 5 ? "OK" : "MISSED"} (bare Node p99 ${results[0].r.latency.p99.toFixed(2)} ms in the same run); miss overhead p50 <= 2 ms -> ${(pp50 - dp50).toFixed(2)} ms ${pp50 - dp50 <= 2 ? "OK" : "MISSED"}`);
+        out.push(
+            `targets: hit throughput >= 0.70x bare Node -> ${(cc / bare).toFixed(2)}x ${cc / bare >= 0.7 ? "OK" : "MISSED"}; hit p99 <= 5 ms -> ${hitR.latency.p99.toFixed(2)} ms ${hitR.latency.p99 <= 5 ? "OK" : "MISSED"} (bare Node p99 ${results[0].r.latency.p99.toFixed(2)} ms in the same run); miss overhead p50 <= 2 ms -> ${(pp50 - dp50).toFixed(2)} ms ${pp50 - dp50 <= 2 ? "OK" : "MISSED"}`,
+        );
         process.stdout.write(out.join("\n") + "\n");
     } finally {
         stopAll();

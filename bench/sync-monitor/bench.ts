@@ -49,11 +49,20 @@ async function main(): Promise<void> {
             github: { readConcurrency: concurrency },
             thresholds: { clockSkewSeconds: 0 },
             secrets: [
-                ...repoKeys.map((key, i) => ({ key, targets: repoNames.map((repo) => ({ scope: "repo", owner: "acme", repo, name: `SOPHIA_R_${i}` })) })),
-                ...orgKeys.map((key, i) => ({ key, targets: [{ scope: "org", owner: "acme", visibility: "private", name: `SOPHIA_O_${i}` }] })),
+                ...repoKeys.map((key, i) => ({
+                    key,
+                    targets: repoNames.map((repo) => ({ scope: "repo", owner: "acme", repo, name: `SOPHIA_R_${i}` })),
+                })),
+                ...orgKeys.map((key, i) => ({
+                    key,
+                    targets: [{ scope: "org", owner: "acme", visibility: "private", name: `SOPHIA_O_${i}` }],
+                })),
             ],
         });
-        const values = { repo: Object.fromEntries(repoKeys.map((k, i) => [k.split(".")[1], `repo-value-${i}`])), org: Object.fromEntries(orgKeys.map((k, i) => [k.split(".")[1], `org-value-${i}`])) };
+        const values = {
+            repo: Object.fromEntries(repoKeys.map((k, i) => [k.split(".")[1], `repo-value-${i}`])),
+            org: Object.fromEntries(orgKeys.map((k, i) => [k.split(".")[1], `org-value-${i}`])),
+        };
         esc.setEnvironment("sophia/bench/prod", values, [...repoKeys, ...orgKeys]);
 
         // GitHub and the ledger already agree, as after a first sync: the check must end in_sync.
@@ -61,14 +70,26 @@ async function main(): Promise<void> {
         const rows: unknown[][] = [];
         for (let i = 0; i < orgSecrets; i++) {
             gh.setSecret({ scope: "org", owner: "acme" }, `SOPHIA_O_${i}`, `org-value-${i}`, { visibility: "private" });
-            rows.push(["org", "acme", `SOPHIA_O_${i}`, valueHmac(hmacKey, `org-value-${i}`), gh.meta({ scope: "org", owner: "acme" }, `SOPHIA_O_${i}`)!.updated_at]);
+            rows.push([
+                "org",
+                "acme",
+                `SOPHIA_O_${i}`,
+                valueHmac(hmacKey, `org-value-${i}`),
+                gh.meta({ scope: "org", owner: "acme" }, `SOPHIA_O_${i}`)!.updated_at,
+            ]);
         }
         for (const repo of repoNames) {
             gh.addRepo("acme", repo);
             const ref = { scope: "repo" as const, owner: "acme", repo };
             for (let i = 0; i < perRepo; i++) {
                 gh.setSecret(ref, `SOPHIA_R_${i}`, `repo-value-${i}`);
-                rows.push(["repo", `acme/${repo}`, `SOPHIA_R_${i}`, valueHmac(hmacKey, `repo-value-${i}`), gh.meta(ref, `SOPHIA_R_${i}`)!.updated_at]);
+                rows.push([
+                    "repo",
+                    `acme/${repo}`,
+                    `SOPHIA_R_${i}`,
+                    valueHmac(hmacKey, `repo-value-${i}`),
+                    gh.meta(ref, `SOPHIA_R_${i}`)!.updated_at,
+                ]);
             }
         }
         const ledger = new Ledger(pool);
@@ -77,17 +98,24 @@ async function main(): Promise<void> {
         await pool.query(
             `INSERT INTO sync_ledger (scope, target, name, esc_env, esc_revision, value_hmac, pushed_at, gh_updated_at, gh_status)
              SELECT s, t, n, 'sophia/bench/prod', 1, h, now(), u::timestamptz, 201 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS x(s, t, n, h, u)`,
-            [col(0), col(1), col(2), col(3), col(4)]);
+            [col(0), col(1), col(2), col(3), col(4)],
+        );
 
         const redactor = new Redactor();
         const scanner = new ExposureScanner();
         const logger = createLogger({ redactor, scanner, level: "warn", sink: () => undefined });
         const metrics = createMetrics(new Registry());
         const monitor = createMonitor({
-            config, github: new GitHubSecrets(createOctokit({ baseUrl: gh.url, token: "bench-token", metrics })),
-            esc: createEscClient(esc.url, "pul-bench"), ledger,
+            config,
+            github: new GitHubSecrets(createOctokit({ baseUrl: gh.url, token: "bench-token", metrics })),
+            esc: createEscClient(esc.url, "pul-bench"),
+            ledger,
             alerter: new Alerter({ logger, metrics, redactor, scanner, clock: systemClock, ttlMs: 900_000 }),
-            metrics, logger, redactor, scanner, hmacKey,
+            metrics,
+            logger,
+            redactor,
+            scanner,
+            hmacKey,
         });
         gh.resetCalls();
         esc.calls.splice(0);
@@ -98,24 +126,37 @@ async function main(): Promise<void> {
         const secrets = repos * perRepo + orgSecrets;
         const byRoute = new Map<string, number>();
         for (const c of gh.calls) {
-            const route = c.path.replace(/^\/repos\/[^/]+\/[^/]+\//, "/repos/{owner}/{repo}/").replace(/^\/orgs\/[^/]+\//, "/orgs/{org}/");
+            const route = c.path
+                .replace(/^\/repos\/[^/]+\/[^/]+\//, "/repos/{owner}/{repo}/")
+                .replace(/^\/orgs\/[^/]+\//, "/orgs/{org}/");
             byRoute.set(`${c.method} ${route}`, (byRoute.get(`${c.method} ${route}`) ?? 0) + 1);
         }
         const targets = repos + 1;
         const minPages = repos * Math.ceil(perRepo / 100) + Math.ceil(orgSecrets / 100);
         const apiCalls = gh.calls.length + esc.calls.length;
-        console.log(`sync-monitor benchmark: ${repos} repos x ${perRepo} secrets + ${orgSecrets} org secrets = ${secrets} secrets in ${targets} targets`);
+        console.log(
+            `sync-monitor benchmark: ${repos} repos x ${perRepo} secrets + ${orgSecrets} org secrets = ${secrets} secrets in ${targets} targets`,
+        );
         console.log(`  fake GitHub latency ${latencyMs} ms, read concurrency ${concurrency}`);
-        console.log(`  result: status=${report.status} health=${report.healthPercent}% expected=${report.expected} inSync=${report.inSync}`);
+        console.log(
+            `  result: status=${report.status} health=${report.healthPercent}% expected=${report.expected} inSync=${report.inSync}`,
+        );
         console.log(`  GitHub calls: ${gh.calls.length} (target list pages needed: ${minPages})`);
         for (const [r, n] of [...byRoute.entries()].sort()) console.log(`    ${n.toString().padStart(5)}  ${r}`);
-        console.log(`  ESC calls: ${esc.calls.length} (${esc.calls.map((c) => `${c.method} ${c.path.replace(/^\/api\/esc\/environments\/[^/]+\/[^/]+\/[^/]+/, "")}`).join(", ")})`);
+        console.log(
+            `  ESC calls: ${esc.calls.length} (${esc.calls.map((c) => `${c.method} ${c.path.replace(/^\/api\/esc\/environments\/[^/]+\/[^/]+\/[^/]+/, "")}`).join(", ")})`,
+        );
         console.log(`  API calls total: ${apiCalls}`);
         console.log(`  calls per secret: ${(apiCalls / secrets).toFixed(4)}`);
         console.log(`  wall time: ${(wallMs / 1000).toFixed(2)} s (target < 5 s)`);
         const hist = await metrics.apiDuration.get();
-        const sum = (api: string, suffix: string) => hist.values.filter((v) => v.labels.api === api && v.metricName?.endsWith(suffix)).reduce((a, v) => a + v.value, 0);
-        console.log(`  mean request time as seen by the client: GitHub ${((sum("github", "_sum") / sum("github", "_count")) * 1000).toFixed(1)} ms, ESC ${((sum("esc", "_sum") / sum("esc", "_count")) * 1000).toFixed(1)} ms`);
+        const sum = (api: string, suffix: string) =>
+            hist.values
+                .filter((v) => v.labels.api === api && v.metricName?.endsWith(suffix))
+                .reduce((a, v) => a + v.value, 0);
+        console.log(
+            `  mean request time as seen by the client: GitHub ${((sum("github", "_sum") / sum("github", "_count")) * 1000).toFixed(1)} ms, ESC ${((sum("esc", "_sum") / sum("esc", "_count")) * 1000).toFixed(1)} ms`,
+        );
         if (report.status !== "in_sync") process.exitCode = 1;
     } finally {
         await pool.end();

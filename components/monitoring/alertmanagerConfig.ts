@@ -29,19 +29,33 @@ export interface AlertmanagerOptions {
 }
 
 /** Route timings: the "5-minute cooldown" of the original design is group_interval. */
-export const ROUTE_TIMING = { groupWait: "30s", groupInterval: "5m", repeatInterval: "4h", criticalGroupWait: "10s" } as const;
+export const ROUTE_TIMING = {
+    groupWait: "30s",
+    groupInterval: "5m",
+    repeatInterval: "4h",
+    criticalGroupWait: "10s",
+} as const;
 
 /** Receiver names. */
 export const RECEIVERS = { default: "default", critical: "critical", blackhole: "blackhole" } as const;
 
 /** Notification templates (Go templates over Alertmanager's template data). */
-export const SLACK_TITLE = '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.service }} ({{ . }}){{ end }}';
-export const SLACK_TEXT = "{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\n*What to do:* {{ .Annotations.recommendation }}{{ with .Annotations.runbook_url }}\n*Runbook:* {{ . }}{{ end }}\n{{ end }}";
+export const SLACK_TITLE =
+    '[{{ .Status | toUpper }}{{ if eq .Status "firing" }}:{{ .Alerts.Firing | len }}{{ end }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.service }} ({{ . }}){{ end }}';
+export const SLACK_TEXT =
+    "{{ range .Alerts }}*{{ .Annotations.summary }}*\n{{ .Annotations.description }}\n*What to do:* {{ .Annotations.recommendation }}{{ with .Annotations.runbook_url }}\n*Runbook:* {{ . }}{{ end }}\n{{ end }}";
 
-export const EMAIL_SUBJECT = '[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.service }} ({{ . }}){{ end }}';
+export const EMAIL_SUBJECT =
+    "[{{ .Status | toUpper }}] {{ .CommonLabels.alertname }}{{ with .CommonLabels.service }} ({{ . }}){{ end }}";
 
 function slack(o: SlackReceiverOptions): SlackConfig {
-    return { api_url_file: o.apiUrlFile, channel: o.channel, send_resolved: true, title: SLACK_TITLE, text: SLACK_TEXT };
+    return {
+        api_url_file: o.apiUrlFile,
+        channel: o.channel,
+        send_resolved: true,
+        title: SLACK_TITLE,
+        text: SLACK_TEXT,
+    };
 }
 
 function email(o: EmailReceiverOptions): EmailConfig {
@@ -73,7 +87,9 @@ export const INHIBIT_RULES: readonly InhibitRule[] = [
     },
     {
         source_matchers: ['alertname="RedisDown"'],
-        target_matchers: ['alertname=~"ChatCacheHitRatioAnomaly|ChatCacheRedisCircuitOpen|RedisMemoryAnomaly|RedisEvictionAnomaly|RedisMemoryExhaustionPredicted"'],
+        target_matchers: [
+            'alertname=~"ChatCacheHitRatioAnomaly|ChatCacheRedisCircuitOpen|RedisMemoryAnomaly|RedisEvictionAnomaly|RedisMemoryExhaustionPredicted"',
+        ],
         equal: ["stack"],
     },
     {
@@ -89,7 +105,9 @@ export const INHIBIT_RULES: readonly InhibitRule[] = [
     },
     {
         source_matchers: ['alertname="ServiceDown"'],
-        target_matchers: ['alertname=~"TargetDown|ServiceHealthDegraded|ServiceHighErrorRatio|ServiceLatencyObjectiveBreach|LatencyAnomaly|ErrorRatioAnomaly"'],
+        target_matchers: [
+            'alertname=~"TargetDown|ServiceHealthDegraded|ServiceHighErrorRatio|ServiceLatencyObjectiveBreach|LatencyAnomaly|ErrorRatioAnomaly"',
+        ],
         equal: ["service", "stack"],
     },
     {
@@ -105,11 +123,22 @@ export function buildAlertmanagerConfig(opts: AlertmanagerOptions): Alertmanager
     const emailConfigs = opts.email ? [email(opts.email)] : undefined;
     const receivers: Receiver[] = [
         // Warnings go to chat when there is one, else to mail.
-        { name: RECEIVERS.default, ...(slackConfigs ? { slack_configs: slackConfigs } : emailConfigs ? { email_configs: emailConfigs } : {}) },
-        { name: RECEIVERS.critical, ...(slackConfigs ? { slack_configs: slackConfigs } : {}), ...(emailConfigs ? { email_configs: emailConfigs } : {}) },
+        {
+            name: RECEIVERS.default,
+            ...(slackConfigs ? { slack_configs: slackConfigs } : emailConfigs ? { email_configs: emailConfigs } : {}),
+        },
+        {
+            name: RECEIVERS.critical,
+            ...(slackConfigs ? { slack_configs: slackConfigs } : {}),
+            ...(emailConfigs ? { email_configs: emailConfigs } : {}),
+        },
         { name: RECEIVERS.blackhole },
     ];
-    const critical: Route = { matchers: ['severity="critical"'], receiver: RECEIVERS.critical, group_wait: ROUTE_TIMING.criticalGroupWait };
+    const critical: Route = {
+        matchers: ['severity="critical"'],
+        receiver: RECEIVERS.critical,
+        group_wait: ROUTE_TIMING.criticalGroupWait,
+    };
     const route: Route = {
         receiver: RECEIVERS.default,
         group_by: ["alertname", "service"],

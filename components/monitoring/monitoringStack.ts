@@ -24,9 +24,20 @@ export interface MonitoringResources {
 }
 
 /** The usual split: Prometheus on the medium tier, everything else on the low tier. */
-export function monitoringResources(tiers: { readonly medium: ResolvedResources; readonly low: ResolvedResources }): MonitoringResources {
+export function monitoringResources(tiers: {
+    readonly medium: ResolvedResources;
+    readonly low: ResolvedResources;
+}): MonitoringResources {
     const low = tiers.low;
-    return { prometheus: tiers.medium, alertmanager: low, grafana: low, nodeExporter: low, cadvisor: low, redisExporter: low, postgresExporter: low };
+    return {
+        prometheus: tiers.medium,
+        alertmanager: low,
+        grafana: low,
+        nodeExporter: low,
+        cadvisor: low,
+        redisExporter: low,
+        postgresExporter: low,
+    };
 }
 
 /** Redis as seen by redis_exporter. */
@@ -127,7 +138,13 @@ export interface MonitoringStackArgs {
 
 /** Ports the services listen on. */
 export const MONITORING_PORTS = {
-    prometheus: 9090, alertmanager: 9093, grafana: 3000, nodeExporter: 9100, cadvisor: 8080, redisExporter: 9121, postgresExporter: 9187,
+    prometheus: 9090,
+    alertmanager: 9093,
+    grafana: 3000,
+    nodeExporter: 9100,
+    cadvisor: 8080,
+    redisExporter: 9121,
+    postgresExporter: 9187,
 } as const;
 
 /** Image users the secret files must belong to (mode 0400). */
@@ -145,13 +162,19 @@ const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
 export function validateMonitoringStackArgs(args: MonitoringStackArgs): void {
     validateScrapeTargets(args.targets);
     if ((args.enableGrafana ?? true) && args.grafanaAdminPassword === undefined) {
-        throw new Error("MonitoringStack: `grafanaAdminPassword` is required while Grafana is enabled; pass a secret or set `enableGrafana: false`.");
+        throw new Error(
+            "MonitoringStack: `grafanaAdminPassword` is required while Grafana is enabled; pass a secret or set `enableGrafana: false`.",
+        );
     }
     if (args.retentionTime !== undefined && !DURATION.test(args.retentionTime)) {
-        throw new Error(`MonitoringStack: \`retentionTime\` must be a Prometheus duration such as "30d", got ${JSON.stringify(args.retentionTime)}.`);
+        throw new Error(
+            `MonitoringStack: \`retentionTime\` must be a Prometheus duration such as "30d", got ${JSON.stringify(args.retentionTime)}.`,
+        );
     }
     if (args.retentionSize !== undefined && !GB.test(args.retentionSize)) {
-        throw new Error(`MonitoringStack: \`retentionSize\` must be a size such as "10GB", got ${JSON.stringify(args.retentionSize)}.`);
+        throw new Error(
+            `MonitoringStack: \`retentionSize\` must be a size such as "10GB", got ${JSON.stringify(args.retentionSize)}.`,
+        );
     }
     if (args.email?.password !== undefined && !args.email.username) {
         throw new Error("MonitoringStack: `email.password` needs `email.username` (SMTP AUTH sends both).");
@@ -160,15 +183,25 @@ export function validateMonitoringStackArgs(args: MonitoringStackArgs): void {
         throw new Error(`MonitoringStack: \`hitRatioTarget\` must be in (0, 1], got ${args.hitRatioTarget}.`);
     }
     const reserved = Object.values(JOBS) as string[];
-    const clash = args.targets.find((t) => reserved.includes(t.job) && t.job !== JOBS.chatCache && t.job !== JOBS.syncMonitor);
+    const clash = args.targets.find(
+        (t) => reserved.includes(t.job) && t.job !== JOBS.chatCache && t.job !== JOBS.syncMonitor,
+    );
     if (clash) {
-        throw new Error(`MonitoringStack: scrape target job "${clash.job}" is reserved for the stack's own ${clash.job} job; rename the target.`);
+        throw new Error(
+            `MonitoringStack: scrape target job "${clash.job}" is reserved for the stack's own ${clash.job} job; rename the target.`,
+        );
     }
 }
 
 /** A `wget --spider` healthcheck (busybox images). */
 function httpCheck(url: string): HealthcheckArgs {
-    return { test: ["CMD", "wget", "-q", "--spider", url], interval: "30s", timeout: "5s", retries: 3, startPeriod: "30s" };
+    return {
+        test: ["CMD", "wget", "-q", "--spider", url],
+        interval: "30s",
+        timeout: "5s",
+        retries: 3,
+        startPeriod: "30s",
+    };
 }
 
 /**
@@ -203,13 +236,18 @@ export class MonitoringStack extends pulumi.ComponentResource {
         const publishMode = args.publishMode ?? "ingress";
         const constraints = args.constraints ?? ["node.role==manager"];
         const names = {
-            prometheus: `${prefix}prometheus`, alertmanager: `${prefix}alertmanager`, grafana: `${prefix}grafana`,
-            nodeExporter: `${prefix}node-exporter`, cadvisor: `${prefix}cadvisor`,
-            redisExporter: `${prefix}redis-exporter`, postgresExporter: `${prefix}postgres-exporter`,
+            prometheus: `${prefix}prometheus`,
+            alertmanager: `${prefix}alertmanager`,
+            grafana: `${prefix}grafana`,
+            nodeExporter: `${prefix}node-exporter`,
+            cadvisor: `${prefix}cadvisor`,
+            redisExporter: `${prefix}redis-exporter`,
+            postgresExporter: `${prefix}postgres-exporter`,
         };
         const P = MONITORING_PORTS;
         const common = { networks: args.networks, endpointMode: args.endpointMode, converge: args.converge };
-        const port = (target: number, published?: number) => (published ? [{ target, published, mode: publishMode }] : undefined);
+        const port = (target: number, published?: number) =>
+            published ? [{ target, published, mode: publishMode }] : undefined;
 
         // Every scrape job: the application's plus the stack's own exporters.
         const targets: ScrapeTarget[] = [
@@ -219,13 +257,17 @@ export class MonitoringStack extends pulumi.ComponentResource {
             ...(enableCadvisor ? [{ job: JOBS.cadvisor, serviceName: names.cadvisor, port: P.cadvisor }] : []),
             ...(enableGrafana ? [{ job: JOBS.grafana, serviceName: names.grafana, port: P.grafana }] : []),
             ...(args.redis ? [{ job: JOBS.redis, serviceName: names.redisExporter, port: P.redisExporter }] : []),
-            ...(args.postgres ? [{ job: JOBS.postgres, serviceName: names.postgresExporter, port: P.postgresExporter }] : []),
+            ...(args.postgres
+                ? [{ job: JOBS.postgres, serviceName: names.postgresExporter, port: P.postgresExporter }]
+                : []),
         ];
-        const ruleFiles = buildRuleFiles(resolveRuleOptions({
-            expectedServices: [JOBS.prometheus, ...targets.map((t) => t.job)],
-            ...(args.hitRatioTarget !== undefined ? { hitRatioTarget: args.hitRatioTarget } : {}),
-            ...(args.runbookBaseUrl !== undefined ? { runbookBaseUrl: args.runbookBaseUrl } : {}),
-        }));
+        const ruleFiles = buildRuleFiles(
+            resolveRuleOptions({
+                expectedServices: [JOBS.prometheus, ...targets.map((t) => t.job)],
+                ...(args.hitRatioTarget !== undefined ? { hitRatioTarget: args.hitRatioTarget } : {}),
+                ...(args.runbookBaseUrl !== undefined ? { runbookBaseUrl: args.runbookBaseUrl } : {}),
+            }),
+        );
         const prometheusYml = buildPrometheusConfig({
             stack: args.stack ?? pulumi.getStack(),
             targets,
@@ -233,11 +275,17 @@ export class MonitoringStack extends pulumi.ComponentResource {
             ruleFiles: Object.keys(ruleFiles),
         });
 
-        const volume = (role: string, volumeName: string) => new docker.Volume(`${name}-${role}-data`, {
-            name: volumeName,
-            labels: [{ label: "sophia.volume", value: volumeName }],
-        }, { parent: this });
-        const service = (role: string, serviceArgs: SwarmServiceArgs) => new SwarmService(`${name}-${role}`, serviceArgs, { parent: this });
+        const volume = (role: string, volumeName: string) =>
+            new docker.Volume(
+                `${name}-${role}-data`,
+                {
+                    name: volumeName,
+                    labels: [{ label: "sophia.volume", value: volumeName }],
+                },
+                { parent: this },
+            );
+        const service = (role: string, serviceArgs: SwarmServiceArgs) =>
+            new SwarmService(`${name}-${role}`, serviceArgs, { parent: this });
         const services: Record<string, SwarmService> = {};
 
         // --- Prometheus: manager-placed, stateful (TSDB on a named volume), retention by time and size.
@@ -257,7 +305,11 @@ export class MonitoringStack extends pulumi.ComponentResource {
             ],
             configs: [
                 { key: "prometheus", data: toYaml(prometheusYml), target: "/etc/prometheus/prometheus.yml" },
-                ...Object.entries(ruleFiles).map(([rel, file]) => ({ key: fileKey(rel), data: toYaml(file), target: `/etc/prometheus/${rel}` })),
+                ...Object.entries(ruleFiles).map(([rel, file]) => ({
+                    key: fileKey(rel),
+                    data: toYaml(file),
+                    target: `/etc/prometheus/${rel}`,
+                })),
             ],
             mounts: [{ type: "volume", source: promData.name, target: "/prometheus" }],
             healthcheck: httpCheck(`http://localhost:${P.prometheus}/-/healthy`),
@@ -270,16 +322,30 @@ export class MonitoringStack extends pulumi.ComponentResource {
         // --- Alertmanager: single replica (no gossip), silences on a volume, receiver secrets as files.
         const amSecrets: MountedFile[] = [];
         if (args.slack) {
-            amSecrets.push({ key: "slack-webhook-url", data: args.slack.webhookUrl, target: "/run/secrets/slack_webhook_url", uid: UIDS.nobody });
+            amSecrets.push({
+                key: "slack-webhook-url",
+                data: args.slack.webhookUrl,
+                target: "/run/secrets/slack_webhook_url",
+                uid: UIDS.nobody,
+            });
         }
         if (args.email?.password !== undefined) {
-            amSecrets.push({ key: "smtp-password", data: args.email.password, target: "/run/secrets/smtp_password", uid: UIDS.nobody });
+            amSecrets.push({
+                key: "smtp-password",
+                data: args.email.password,
+                target: "/run/secrets/smtp_password",
+                uid: UIDS.nobody,
+            });
         }
         const alertmanagerYml = buildAlertmanagerConfig({
             slack: args.slack && { channel: args.slack.channel, apiUrlFile: "/run/secrets/slack_webhook_url" },
             email: args.email && {
-                to: args.email.to, from: args.email.from, smarthost: args.email.smarthost, username: args.email.username,
-                passwordFile: args.email.password !== undefined ? "/run/secrets/smtp_password" : undefined, requireTls: args.email.requireTls,
+                to: args.email.to,
+                from: args.email.from,
+                smarthost: args.email.smarthost,
+                username: args.email.username,
+                passwordFile: args.email.password !== undefined ? "/run/secrets/smtp_password" : undefined,
+                requireTls: args.email.requireTls,
             },
         });
         const amData = volume("alertmanager", `${names.alertmanager}-data`);
@@ -288,8 +354,14 @@ export class MonitoringStack extends pulumi.ComponentResource {
             serviceName: names.alertmanager,
             image: images.alertmanager,
             resources: args.resources.alertmanager,
-            args: ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager", "--cluster.listen-address="],
-            configs: [{ key: "alertmanager", data: toYaml(alertmanagerYml), target: "/etc/alertmanager/alertmanager.yml" }],
+            args: [
+                "--config.file=/etc/alertmanager/alertmanager.yml",
+                "--storage.path=/alertmanager",
+                "--cluster.listen-address=",
+            ],
+            configs: [
+                { key: "alertmanager", data: toYaml(alertmanagerYml), target: "/etc/alertmanager/alertmanager.yml" },
+            ],
             secrets: amSecrets,
             mounts: [{ type: "volume", source: amData.name, target: "/alertmanager" }],
             healthcheck: httpCheck(`http://localhost:${P.alertmanager}/-/healthy`),
@@ -316,11 +388,30 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: "false",
                     GF_PLUGINS_PREINSTALL_DISABLED: "true",
                 },
-                secrets: [{ key: "admin-password", data: args.grafanaAdminPassword as pulumi.Input<string>, target: "/run/secrets/grafana_admin_password", uid: UIDS.grafana }],
+                secrets: [
+                    {
+                        key: "admin-password",
+                        data: args.grafanaAdminPassword as pulumi.Input<string>,
+                        target: "/run/secrets/grafana_admin_password",
+                        uid: UIDS.grafana,
+                    },
+                ],
                 configs: [
-                    { key: "datasource", data: toYaml(datasourceProvisioning(`http://${names.prometheus}:${P.prometheus}`)), target: "/etc/grafana/provisioning/datasources/sophia.yml" },
-                    { key: "dashboards", data: toYaml(dashboardProvisioning()), target: "/etc/grafana/provisioning/dashboards/sophia.yml" },
-                    ...Object.entries(dashboards).map(([file, d]) => ({ key: fileKey(file), data: JSON.stringify(d, null, 2), target: `${DASHBOARDS_DIR}/${file}` })),
+                    {
+                        key: "datasource",
+                        data: toYaml(datasourceProvisioning(`http://${names.prometheus}:${P.prometheus}`)),
+                        target: "/etc/grafana/provisioning/datasources/sophia.yml",
+                    },
+                    {
+                        key: "dashboards",
+                        data: toYaml(dashboardProvisioning()),
+                        target: "/etc/grafana/provisioning/dashboards/sophia.yml",
+                    },
+                    ...Object.entries(dashboards).map(([file, d]) => ({
+                        key: fileKey(file),
+                        data: JSON.stringify(d, null, 2),
+                        target: `${DASHBOARDS_DIR}/${file}`,
+                    })),
                 ],
                 mounts: [{ type: "volume", source: grafanaData.name, target: "/var/lib/grafana" }],
                 healthcheck: httpCheck(`http://localhost:${P.grafana}/api/health`),
@@ -391,12 +482,14 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 image: images.redisExporter,
                 resources: args.resources.redisExporter,
                 env: { REDIS_ADDR: uri, REDIS_PASSWORD_FILE: "/run/secrets/redis_passwords.json" },
-                secrets: [{
-                    key: "redis-passwords",
-                    data: pulumi.output(args.redis.password).apply((p) => JSON.stringify({ [uri]: p })),
-                    target: "/run/secrets/redis_passwords.json",
-                    uid: UIDS.redisExporter,
-                }],
+                secrets: [
+                    {
+                        key: "redis-passwords",
+                        data: pulumi.output(args.redis.password).apply((p) => JSON.stringify({ [uri]: p })),
+                        target: "/run/secrets/redis_passwords.json",
+                        uid: UIDS.redisExporter,
+                    },
+                ],
                 // A scratch image: no shell or wget for a healthcheck; `up` and `redis_up` show its state.
                 metrics: { port: P.redisExporter },
             });
@@ -415,7 +508,14 @@ export class MonitoringStack extends pulumi.ComponentResource {
                     DATA_SOURCE_USER: pg.user,
                     DATA_SOURCE_PASS_FILE: "/run/secrets/postgres_password",
                 },
-                secrets: [{ key: "postgres-password", data: pg.password, target: "/run/secrets/postgres_password", uid: UIDS.nobody }],
+                secrets: [
+                    {
+                        key: "postgres-password",
+                        data: pg.password,
+                        target: "/run/secrets/postgres_password",
+                        uid: UIDS.nobody,
+                    },
+                ],
                 healthcheck: httpCheck(`http://localhost:${P.postgresExporter}/`),
                 metrics: { port: P.postgresExporter },
             });
@@ -424,8 +524,14 @@ export class MonitoringStack extends pulumi.ComponentResource {
         this.services = services;
         this.prometheusUrl = pulumi.interpolate`http://${services.prometheus.serviceName}:${P.prometheus}`;
         this.alertmanagerUrl = pulumi.interpolate`http://${services.alertmanager.serviceName}:${P.alertmanager}`;
-        this.grafanaUrl = services.grafana ? pulumi.interpolate`http://${services.grafana.serviceName}:${P.grafana}` : undefined;
-        this.publishedPorts = Object.fromEntries(Object.entries(args.publish ?? {}).filter(([role, p]) => p !== undefined && (role !== "grafana" || enableGrafana))) as Record<string, number>;
+        this.grafanaUrl = services.grafana
+            ? pulumi.interpolate`http://${services.grafana.serviceName}:${P.grafana}`
+            : undefined;
+        this.publishedPorts = Object.fromEntries(
+            Object.entries(args.publish ?? {}).filter(
+                ([role, p]) => p !== undefined && (role !== "grafana" || enableGrafana),
+            ),
+        ) as Record<string, number>;
         this.registerOutputs({
             prometheusUrl: this.prometheusUrl,
             alertmanagerUrl: this.alertmanagerUrl,

@@ -60,4 +60,9 @@ export const SYNC_MONITOR = {
 } as const;
 
 /** Alerts the sync-monitor posts to Alertmanager itself (runtime/sync-monitor/src/monitor.ts); routed like ours. */
-export const SYNC_MONITOR_PUSHED_ALERTS = ["SecretSyncDrift", "SecretSyncHealthLow", "SecretSyncCheckFailing", "SecretExposure"] as const;
+export const SYNC_MONITOR_PUSHED_ALERTS = [
+    "SecretSyncDrift",
+    "SecretSyncHealthLow",
+    "SecretSyncCheckFailing",
+    "SecretExposure",
+] as const;

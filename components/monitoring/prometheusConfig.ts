@@ -68,9 +68,13 @@ export function buildPrometheusConfig(opts: PrometheusConfigOptions): Prometheus
             external_labels: { platform: "sophia", stack: opts.stack },
         },
         alerting: {
-            alertmanagers: [{
-                dns_sd_configs: [{ names: [`tasks.${opts.alertmanager.serviceName}`], type: "A", port: opts.alertmanager.port }],
-            }],
+            alertmanagers: [
+                {
+                    dns_sd_configs: [
+                        { names: [`tasks.${opts.alertmanager.serviceName}`], type: "A", port: opts.alertmanager.port },
+                    ],
+                },
+            ],
         },
         rule_files: [...opts.ruleFiles],
         scrape_configs: [

@@ -77,7 +77,10 @@ export interface ScrapeConfig {
     readonly metrics_path?: string;
     readonly scrape_interval?: string;
     readonly scrape_timeout?: string;
-    readonly static_configs?: readonly { readonly targets: readonly string[]; readonly labels?: Readonly<Record<string, string>> }[];
+    readonly static_configs?: readonly {
+        readonly targets: readonly string[];
+        readonly labels?: Readonly<Record<string, string>>;
+    }[];
     readonly dns_sd_configs?: readonly DnsSdConfig[];
     readonly relabel_configs?: readonly RelabelConfig[];
     readonly metric_relabel_configs?: readonly RelabelConfig[];
@@ -92,7 +95,10 @@ export interface PrometheusConfig {
         readonly external_labels: Readonly<Record<string, string>>;
     };
     readonly alerting: {
-        readonly alertmanagers: readonly { readonly dns_sd_configs?: readonly DnsSdConfig[]; readonly static_configs?: readonly { readonly targets: readonly string[] }[] }[];
+        readonly alertmanagers: readonly {
+            readonly dns_sd_configs?: readonly DnsSdConfig[];
+            readonly static_configs?: readonly { readonly targets: readonly string[] }[];
+        }[];
     };
     readonly rule_files: readonly string[];
     readonly scrape_configs: readonly ScrapeConfig[];

@@ -14,7 +14,9 @@ export const githubActionsSecretRequireDeleteBeforeReplace: ResourceValidationPo
     remediationSteps: "Create the secret with `{ deleteBeforeReplace: true }` in its resource options.",
     validateResource: validateTypes<{ secretName?: string }>(ACTIONS_SECRET_TYPES, (props, args, report) => {
         if (args.opts?.deleteBeforeReplace !== true) {
-            report(`GitHub Actions secret "${props.secretName ?? args.name}" must set deleteBeforeReplace: true, or replacing it deletes the new value.`);
+            report(
+                `GitHub Actions secret "${props.secretName ?? args.name}" must set deleteBeforeReplace: true, or replacing it deletes the new value.`,
+            );
         }
     }),
 };

@@ -20,14 +20,18 @@ const isSet = (v: unknown) => v !== undefined && v !== null && v !== "";
  */
 export const githubActionsSecretRequireSecretValue: ResourceValidationPolicy = {
     name: "github-actions-secret-require-secret-value",
-    description: "Checks that GitHub Actions secrets (repository, environment, organization) are set through `value` or `valueEncrypted` from a secret, never the deprecated plaintextValue/encryptedValue or a plaintext value in state.",
+    description:
+        "Checks that GitHub Actions secrets (repository, environment, organization) are set through `value` or `valueEncrypted` from a secret, never the deprecated plaintextValue/encryptedValue or a plaintext value in state.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    remediationSteps: "Read the value with `config.requireSecret(...)` (or wrap it in `pulumi.secret(...)`) and pass it as `value` (@pulumi/github >= 6.13).",
+    remediationSteps:
+        "Read the value with `config.requireSecret(...)` (or wrap it in `pulumi.secret(...)`) and pass it as `value` (@pulumi/github >= 6.13).",
     validateResource: validateTypes<ActionsSecretProps>(ACTIONS_SECRET_TYPES, (props, args, report) => {
         const name = props.secretName ?? args.name;
         if (isSet(props.plaintextValue) || isSet(props.encryptedValue)) {
-            report(`GitHub Actions secret "${name}" must be set with \`value\` or \`valueEncrypted\`, not the deprecated plaintextValue/encryptedValue.`);
+            report(
+                `GitHub Actions secret "${name}" must be set with \`value\` or \`valueEncrypted\`, not the deprecated plaintextValue/encryptedValue.`,
+            );
             return;
         }
         const field = isSet(props.value) ? "value" : isSet(props.valueEncrypted) ? "valueEncrypted" : undefined;
@@ -37,7 +41,9 @@ export const githubActionsSecretRequireSecretValue: ResourceValidationPolicy = {
         }
         const secrets = knownSecretPaths(args.props);
         if (secrets !== undefined && !secrets.has(field)) {
-            report(`GitHub Actions secret "${name}" must be set from a secret value: its \`${field}\` is stored in plaintext in the state.`);
+            report(
+                `GitHub Actions secret "${name}" must be set from a secret value: its \`${field}\` is stored in plaintext in the state.`,
+            );
         }
     }),
 };

@@ -16,7 +16,11 @@ export function healthcheckDisabled(svc: ServiceProps): "missing" | "disabled" |
 }
 
 /** The healthcheck's effective timings, with Docker's defaults for unset or zero fields; `undefined` fields are unreadable. */
-export function healthcheckTimings(svc: ServiceProps): { intervalMs?: number; retries: number; startPeriodMs?: number } {
+export function healthcheckTimings(svc: ServiceProps): {
+    intervalMs?: number;
+    retries: number;
+    startPeriodMs?: number;
+} {
     const hc = svc.taskSpec?.containerSpec?.healthcheck ?? {};
     const interval = hc.interval === undefined ? 0 : durationMs(hc.interval);
     const start = hc.startPeriod === undefined ? 0 : durationMs(hc.startPeriod);

@@ -12,7 +12,13 @@ export interface ServiceProps {
             args?: string[];
             env?: Record<string, unknown>;
             secrets?: { secretId?: string; secretName?: string; fileName?: string }[];
-            healthcheck?: { tests?: string[]; interval?: string; timeout?: string; startPeriod?: string; retries?: number };
+            healthcheck?: {
+                tests?: string[];
+                interval?: string;
+                timeout?: string;
+                startPeriod?: string;
+                retries?: number;
+            };
             mounts?: { type?: string; target?: string; source?: string; tmpfsOptions?: { sizeBytes?: number } }[];
         };
         resources?: {
@@ -27,7 +33,10 @@ export interface ServiceProps {
         networksAdvanceds?: { id?: string; name?: string }[];
     };
     updateConfig?: { failureAction?: string; monitor?: string };
-    endpointSpec?: { mode?: string; ports?: { targetPort?: number; publishedPort?: number; publishMode?: string; protocol?: string }[] };
+    endpointSpec?: {
+        mode?: string;
+        ports?: { targetPort?: number; publishedPort?: number; publishMode?: string; protocol?: string }[];
+    };
 }
 
 /** The Docker service name, falling back to the Pulumi resource name. */
@@ -92,8 +101,12 @@ export function imageBaseName(image: string): string {
 export function isRedis(props: ServiceProps): boolean {
     const image = props.taskSpec?.containerSpec?.image;
     const base = typeof image === "string" ? imageBaseName(image) : "";
-    return base === "redis" || base === "redis-stack-server" || base === "valkey"
-        || commandLine(props).some((w) => w === "redis-server" || w.endsWith("/redis-server"));
+    return (
+        base === "redis" ||
+        base === "redis-stack-server" ||
+        base === "valkey" ||
+        commandLine(props).some((w) => w === "redis-server" || w.endsWith("/redis-server"))
+    );
 }
 
 /** Postgres is recognised by its image (`postgres`, `postgis/postgis`, `timescaledb`) or a `postgres` command line. */

@@ -4,7 +4,14 @@
  */
 
 const REDIS_UNITS: Record<string, number> = {
-    "": 1, b: 1, k: 1000, kb: 1024, m: 1000 ** 2, mb: 1024 ** 2, g: 1000 ** 3, gb: 1024 ** 3,
+    "": 1,
+    b: 1,
+    k: 1000,
+    kb: 1024,
+    m: 1000 ** 2,
+    mb: 1024 ** 2,
+    g: 1000 ** 3,
+    gb: 1024 ** 3,
 };
 
 /** Parses a Redis memory value the way redis-server does (`1k` = 1000, `1kb` = 1024, case-insensitive). */

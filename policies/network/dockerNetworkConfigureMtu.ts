@@ -23,7 +23,10 @@ export function networkMtu(net: NetworkProps): number | undefined {
     return raw === undefined ? undefined : /^\d+$/.test(String(raw)) ? Number(raw) : NaN;
 }
 
-interface Config { minMtu: number; maxMtu: number }
+interface Config {
+    minMtu: number;
+    maxMtu: number;
+}
 
 const configSchema = {
     properties: {
@@ -35,10 +38,12 @@ const configSchema = {
 /** Checks that overlay network MTUs are within what the underlay can carry. */
 export const dockerNetworkConfigureMtu: ResourceValidationPolicy = {
     name: "docker-network-configure-mtu",
-    description: "Checks that every overlay network's MTU option is a whole number within the allowed range (1280..9000 by default).",
+    description:
+        "Checks that every overlay network's MTU option is a whole number within the allowed range (1280..9000 by default).",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Set `mtu` on the OverlayNetwork (options[\"com.docker.network.driver.mtu\"]) to the underlay's MTU: 1500 on ordinary networks, up to 9000 only where every hop carries jumbo frames.",
+    remediationSteps:
+        'Set `mtu` on the OverlayNetwork (options["com.docker.network.driver.mtu"]) to the underlay\'s MTU: 1500 on ordinary networks, up to 9000 only where every hop carries jumbo frames.',
     configSchema,
     validateResource: validateTypes<NetworkProps>([NETWORK], (net, args, report) => {
         if (net.driver !== "overlay") {
@@ -47,7 +52,9 @@ export const dockerNetworkConfigureMtu: ResourceValidationPolicy = {
         const { minMtu, maxMtu } = configWithDefaults<Config>(configSchema, args.getConfig());
         const mtu = networkMtu(net);
         if (mtu !== undefined && !(mtu >= minMtu && mtu <= maxMtu)) {
-            report(`Overlay network "${net.name ?? args.name}" must have an MTU between ${minMtu} and ${maxMtu}, got ${JSON.stringify(net.options?.[MTU_OPTION])}.`);
+            report(
+                `Overlay network "${net.name ?? args.name}" must have an MTU between ${minMtu} and ${maxMtu}, got ${JSON.stringify(net.options?.[MTU_OPTION])}.`,
+            );
         }
     }),
 };

@@ -14,7 +14,8 @@ export const dockerNetworkRequireEncryption: ResourceValidationPolicy = {
     description: "Checks that every overlay network encrypts traffic between nodes (options.encrypted).",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Create the network with `OverlayNetwork` (encrypted by default) or set `options: { encrypted: \"true\" }` on the docker.Network, and allow ESP (IP protocol 50) between the nodes.",
+    remediationSteps:
+        'Create the network with `OverlayNetwork` (encrypted by default) or set `options: { encrypted: "true" }` on the docker.Network, and allow ESP (IP protocol 50) between the nodes.',
     validateResource: validateTypes<NetworkProps>([NETWORK], (net, args, report) => {
         if (net.driver !== "overlay") {
             return;

@@ -18,7 +18,12 @@ function readJson(path: string, what: string): string {
         return fs.readFileSync(path === "-" ? 0 : path, "utf8");
     } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        const why = err.code === "ENOENT" ? "does not exist" : err.code === "EISDIR" ? "is a directory" : `cannot be read (${err.code ?? err.message})`;
+        const why =
+            err.code === "ENOENT"
+                ? "does not exist"
+                : err.code === "EISDIR"
+                  ? "is a directory"
+                  : `cannot be read (${err.code ?? err.message})`;
         throw new DocumentError(`${what} ${path} ${why}.`);
     }
 }
@@ -33,12 +38,16 @@ export function loadPackConfig(path: string): PolicyPackConfig {
         throw new DocumentError(`Policy config file ${path} is not valid JSON (${(e as Error).message}).`);
     }
     if (typeof config !== "object" || config === null || Array.isArray(config)) {
-        throw new DocumentError(`Policy config file ${path} must be a JSON object of policy names to levels or settings.`);
+        throw new DocumentError(
+            `Policy config file ${path} must be a JSON object of policy names to levels or settings.`,
+        );
     }
     const known = new Set(["all", ...packArgs.policies.map((p) => p.name)]);
     for (const key of Object.keys(config)) {
         if (!known.has(key)) {
-            throw new DocumentError(`Policy config file ${path} names unknown policy "${key}"; known: ${[...known].join(", ")}.`);
+            throw new DocumentError(
+                `Policy config file ${path} names unknown policy "${key}"; known: ${[...known].join(", ")}.`,
+            );
         }
     }
     return config as PolicyPackConfig;
@@ -55,7 +64,11 @@ export async function checkFile(path: string, configPath?: string, label?: strin
         const config = configPath ? loadPackConfig(configPath) : {};
         const doc = parseDocument(readJson(path, "Input file"), source);
         const evaluation = await evaluatePolicies(packArgs.policies, doc.resources, config, packArgs.enforcementLevel);
-        return { code: exitCode(evaluation), output: formatEvaluation(evaluation, source, doc.resources.length), evaluation };
+        return {
+            code: exitCode(evaluation),
+            output: formatEvaluation(evaluation, source, doc.resources.length),
+            evaluation,
+        };
     } catch (e) {
         if (e instanceof DocumentError) {
             return { code: 2, output: `policy:check: ${e.message}` };

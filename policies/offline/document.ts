@@ -91,12 +91,16 @@ export function parseDocument(text: string, source: string): PolicyDocument {
     try {
         doc = JSON.parse(text);
     } catch (e) {
-        throw new DocumentError(`${source} is not valid JSON (${(e as Error).message}); expected the output of \`pulumi stack export\` or \`npm run plan -- --json\`.`);
+        throw new DocumentError(
+            `${source} is not valid JSON (${(e as Error).message}); expected the output of \`pulumi stack export\` or \`npm run plan -- --json\`.`,
+        );
     }
     const deployment = (doc as { deployment?: { resources?: unknown } } | null)?.deployment;
     const list = deployment?.resources;
     if (typeof doc !== "object" || doc === null || !Array.isArray(list)) {
-        throw new DocumentError(`${source} has no \`deployment.resources\` array; expected the output of \`pulumi stack export\` or \`npm run plan -- --json\`.`);
+        throw new DocumentError(
+            `${source} has no \`deployment.resources\` array; expected the output of \`pulumi stack export\` or \`npm run plan -- --json\`.`,
+        );
     }
     const resources: DocumentResource[] = [];
     list.forEach((entry: unknown, i: number) => {
@@ -123,9 +127,13 @@ export function parseDocument(text: string, source: string): PolicyDocument {
             parent: typeof r.parent === "string" ? r.parent : undefined,
             inputs: properties(r.inputs, `${where}.inputs`),
             outputs,
-            dependencies: Array.isArray(r.dependencies) ? r.dependencies.filter((d): d is string => typeof d === "string") : [],
-            propertyDependencies: typeof r.propertyDependencies === "object" && r.propertyDependencies !== null
-                ? r.propertyDependencies as Record<string, string[]> : {},
+            dependencies: Array.isArray(r.dependencies)
+                ? r.dependencies.filter((d): d is string => typeof d === "string")
+                : [],
+            propertyDependencies:
+                typeof r.propertyDependencies === "object" && r.propertyDependencies !== null
+                    ? (r.propertyDependencies as Record<string, string[]>)
+                    : {},
             deleteBeforeReplace: typeof r.deleteBeforeReplace === "boolean" ? r.deleteBeforeReplace : undefined,
             protect: r.protect === true,
             provider: typeof r.provider === "string" ? r.provider : undefined,

@@ -1,6 +1,12 @@
 import type {
-    EnforcementLevel, Policy, PolicyPackConfig, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy,
-    StackValidationArgs, StackValidationPolicy,
+    EnforcementLevel,
+    Policy,
+    PolicyPackConfig,
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
 import { DocumentResource } from "./document";
@@ -30,10 +36,15 @@ export interface Evaluation {
 /** Thrown by `notApplicable()`, as the SDK's analyzer does, and swallowed by the evaluator. */
 class NotApplicable extends Error {}
 
-const isStackPolicy = (p: Policy): p is StackValidationPolicy => typeof (p as StackValidationPolicy).validateStack === "function";
+const isStackPolicy = (p: Policy): p is StackValidationPolicy =>
+    typeof (p as StackValidationPolicy).validateStack === "function";
 
 /** The enforcement level the CLI would use: policy config, then `all`, then the policy's own, then the pack default. */
-export function effectiveLevel(policy: Policy, config: PolicyPackConfig, packDefault: EnforcementLevel): EnforcementLevel {
+export function effectiveLevel(
+    policy: Policy,
+    config: PolicyPackConfig,
+    packDefault: EnforcementLevel,
+): EnforcementLevel {
     const own = config[policy.name];
     const fromOwn = typeof own === "string" ? own : own?.enforcementLevel;
     const all = config.all;
@@ -102,9 +113,11 @@ export async function evaluatePolicies(
                 stackTags: new Map(),
                 notApplicable,
             };
-            await run(undefined, () => policy.validateStack(args, (message, urn) => {
-                violations.push({ policy: policy.name, level: reported, urn: urn ?? "", message });
-            }));
+            await run(undefined, () =>
+                policy.validateStack(args, (message, urn) => {
+                    violations.push({ policy: policy.name, level: reported, urn: urn ?? "", message });
+                }),
+            );
             continue;
         }
         const validations = (policy as ResourceValidationPolicy).validateResource;
@@ -119,14 +132,17 @@ export async function evaluatePolicies(
                 opts: options(r),
                 stackTags: new Map(),
                 isType: typeCheck(r.type),
-                asType: ((cls: never) => (typeCheck(r.type)(cls) ? props : undefined)) as ResourceValidationArgs["asType"],
+                asType: ((cls: never) =>
+                    typeCheck(r.type)(cls) ? props : undefined) as ResourceValidationArgs["asType"],
                 getConfig,
                 notApplicable,
             };
             for (const validate of list) {
-                await run(r.urn, () => validate(args, (message) => {
-                    violations.push({ policy: policy.name, level: reported, urn: r.urn, message });
-                }));
+                await run(r.urn, () =>
+                    validate(args, (message) => {
+                        violations.push({ policy: policy.name, level: reported, urn: r.urn, message });
+                    }),
+                );
             }
         }
     }
@@ -154,10 +170,13 @@ function stackResources(resources: readonly DocumentResource[]): PolicyResource[
     resources.forEach((r, i) => {
         const resource = out[i];
         resource.parent = r.parent ? byUrn.get(r.parent) : undefined;
-        resource.dependencies = r.dependencies.map((d) => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
+        resource.dependencies = r.dependencies
+            .map((d) => byUrn.get(d))
+            .filter((d): d is PolicyResource => d !== undefined);
         for (const [k, urns] of Object.entries(r.propertyDependencies)) {
             resource.propertyDependencies[k] = (Array.isArray(urns) ? urns : [])
-                .map((d) => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
+                .map((d) => byUrn.get(d))
+                .filter((d): d is PolicyResource => d !== undefined);
         }
     });
     return out;

@@ -13,8 +13,11 @@ export function formatEvaluation(result: Evaluation, source: string, resourceCou
     }
     const mandatory = result.violations.filter((v) => v.level === "mandatory").length;
     const advisory = result.violations.length - mandatory;
-    lines.push(`${source}: ${resourceCount} resources checked, ${mandatory} mandatory and ${advisory} advisory violation(s)` +
-        (result.failures.length ? `, ${result.failures.length} policy error(s)` : "") + ".");
+    lines.push(
+        `${source}: ${resourceCount} resources checked, ${mandatory} mandatory and ${advisory} advisory violation(s)` +
+            (result.failures.length ? `, ${result.failures.length} policy error(s)` : "") +
+            ".",
+    );
     return lines.join("\n");
 }
 

@@ -13,19 +13,27 @@ const configSchema = {
     properties: {
         secretNamePattern: {
             type: "string" as const,
-            default: "(^|_)(PASSWORD|PASSWD|PASS|PWD|SECRET|SECRETS|TOKEN|KEY|APIKEY|CREDENTIAL|CREDENTIALS|PRIVATE|DSN)(_|$)",
+            default:
+                "(^|_)(PASSWORD|PASSWD|PASS|PWD|SECRET|SECRETS|TOKEN|KEY|APIKEY|CREDENTIAL|CREDENTIALS|PRIVATE|DSN)(_|$)",
             description: "Case-insensitive regular expression for env var names that carry secrets.",
         },
         fileSuffixes: {
-            type: "array" as const, items: { type: "string" as const }, default: ["_FILE"],
-            description: "Suffixes of env vars that name a secret file instead of carrying the secret (must point at a mounted Docker secret).",
+            type: "array" as const,
+            items: { type: "string" as const },
+            default: ["_FILE"],
+            description:
+                "Suffixes of env vars that name a secret file instead of carrying the secret (must point at a mounted Docker secret).",
         },
         nonSecretSuffixes: {
-            type: "array" as const, items: { type: "string" as const }, default: ["_PREFIX", "_PATH", "_DIR", "_ID", "_NAME", "_TTL", "_HEADER"],
+            type: "array" as const,
+            items: { type: "string" as const },
+            default: ["_PREFIX", "_PATH", "_DIR", "_ID", "_NAME", "_TTL", "_HEADER"],
             description: "Suffixes that make a secret-looking name harmless (CACHE_KEY_PREFIX, GITHUB_TOKEN_HEADER).",
         },
         allowedNames: {
-            type: "array" as const, items: { type: "string" as const }, default: [] as string[],
+            type: "array" as const,
+            items: { type: "string" as const },
+            default: [] as string[],
             description: "Env var names exempt from this policy.",
         },
     },
@@ -41,16 +49,20 @@ const URL_CREDENTIALS = /^[a-z][a-z0-9+.-]*:\/\/[^/\s@:]*:[^/\s@]+@/i;
  */
 export const dockerServiceDisallowPlaintextSecrets: ResourceValidationPolicy = {
     name: "docker-service-disallow-plaintext-secrets",
-    description: "Checks that env vars named like secrets (PASSWORD, TOKEN, SECRET, KEY, ...) carry no literal value and that *_FILE variables point at mounted Docker secret files.",
+    description:
+        "Checks that env vars named like secrets (PASSWORD, TOKEN, SECRET, KEY, ...) carry no literal value and that *_FILE variables point at mounted Docker secret files.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    remediationSteps: "Pass the secret through SwarmService `secrets` (a Docker secret mounted under /run/secrets) and give the process the file's path, e.g. POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password; rotate any secret that was deployed in plaintext.",
+    remediationSteps:
+        "Pass the secret through SwarmService `secrets` (a Docker secret mounted under /run/secrets) and give the process the file's path, e.g. POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password; rotate any secret that was deployed in plaintext.",
     configSchema,
     validateResource: validateService((svc, name, args, report) => {
         const cfg = configWithDefaults<Config>(configSchema, args.getConfig());
         const pattern = new RegExp(cfg.secretNamePattern, "i");
         const env = svc.taskSpec?.containerSpec?.env ?? {};
-        const secretFiles = new Set((svc.taskSpec?.containerSpec?.secrets ?? []).map((s) => s?.fileName).filter(Boolean));
+        const secretFiles = new Set(
+            (svc.taskSpec?.containerSpec?.secrets ?? []).map((s) => s?.fileName).filter(Boolean),
+        );
         for (const [key, value] of Object.entries(env)) {
             if (cfg.allowedNames.includes(key)) {
                 continue;
@@ -58,7 +70,9 @@ export const dockerServiceDisallowPlaintextSecrets: ResourceValidationPolicy = {
             const upper = key.toUpperCase();
             const text = typeof value === "string" ? value : JSON.stringify(value);
             if (typeof value === "string" && URL_CREDENTIALS.test(value)) {
-                report(`Service "${name}" must not embed credentials in the URL of env var ${key}; mount the password as a Docker secret file.`);
+                report(
+                    `Service "${name}" must not embed credentials in the URL of env var ${key}; mount the password as a Docker secret file.`,
+                );
                 continue;
             }
             const fileSuffix = cfg.fileSuffixes.find((s) => upper.endsWith(s.toUpperCase()));
@@ -68,10 +82,14 @@ export const dockerServiceDisallowPlaintextSecrets: ResourceValidationPolicy = {
             }
             if (fileSuffix) {
                 if (!secretFiles.has(text)) {
-                    report(`Service "${name}" must point env var ${key} at a mounted Docker secret file (one of taskSpec.containerSpec.secrets[].fileName).`);
+                    report(
+                        `Service "${name}" must point env var ${key} at a mounted Docker secret file (one of taskSpec.containerSpec.secrets[].fileName).`,
+                    );
                 }
             } else if (text !== "") {
-                report(`Service "${name}" must not pass a secret in plaintext env var ${key}; mount it as a Docker secret file and pass its path (${key}_FILE).`);
+                report(
+                    `Service "${name}" must not pass a secret in plaintext env var ${key}; mount it as a Docker secret file and pass its path (${key}_FILE).`,
+                );
             }
         }
     }),

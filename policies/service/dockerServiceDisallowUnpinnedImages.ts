@@ -5,10 +5,12 @@ import { hasDigest, parseImage } from "../lib/service";
 /** Checks that service images are pinned, so a redeploy runs the image that was reviewed. */
 export const dockerServiceDisallowUnpinnedImages: ResourceValidationPolicy = {
     name: "docker-service-disallow-unpinned-images",
-    description: "Checks that every service image is pinned to an explicit version tag or a sha256 digest (never `latest` or untagged).",
+    description:
+        "Checks that every service image is pinned to an explicit version tag or a sha256 digest (never `latest` or untagged).",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Reference the image with a version tag (redis:7.4.1-alpine) or a digest (repo@sha256:...); for images the program builds, use the docker.Image's repoDigest.",
+    remediationSteps:
+        "Reference the image with a version tag (redis:7.4.1-alpine) or a digest (repo@sha256:...); for images the program builds, use the docker.Image's repoDigest.",
     validateResource: validateService((svc, name, _args, report) => {
         const image = svc.taskSpec?.containerSpec?.image;
         if (typeof image !== "string" || image === "") {

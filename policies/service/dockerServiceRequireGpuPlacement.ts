@@ -2,16 +2,22 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
 import { validateService } from "../lib/policy";
 
-interface Config { gpuResourceKinds: string[]; requiredConstraint: string }
+interface Config {
+    gpuResourceKinds: string[];
+    requiredConstraint: string;
+}
 
 const configSchema = {
     properties: {
         gpuResourceKinds: {
-            type: "array" as const, items: { type: "string" as const }, default: ["NVIDIA-GPU"],
+            type: "array" as const,
+            items: { type: "string" as const },
+            default: ["NVIDIA-GPU"],
             description: "Generic resource kinds that are GPUs.",
         },
         requiredConstraint: {
-            type: "string" as const, default: "node.labels.gpu==true",
+            type: "string" as const,
+            default: "node.labels.gpu==true",
             description: "Placement constraint that keeps GPU tasks on GPU nodes.",
         },
     },
@@ -22,10 +28,12 @@ const squash = (s: string) => s.replace(/\s+/g, "");
 /** Checks that a service reserving GPUs is placed only on nodes that have them. */
 export const dockerServiceRequireGpuPlacement: ResourceValidationPolicy = {
     name: "docker-service-require-gpu-placement",
-    description: "Checks that every service reserving GPUs (generic resources such as NVIDIA-GPU=1) has the GPU node placement constraint.",
+    description:
+        "Checks that every service reserving GPUs (generic resources such as NVIDIA-GPU=1) has the GPU node placement constraint.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Add the placement constraint `node.labels.gpu==true` (SwarmService `constraints`) and label the GPU nodes with `docker node update --label-add gpu=true <node>`.",
+    remediationSteps:
+        "Add the placement constraint `node.labels.gpu==true` (SwarmService `constraints`) and label the GPU nodes with `docker node update --label-add gpu=true <node>`.",
     configSchema,
     validateResource: validateService((svc, name, args, report) => {
         const cfg = configWithDefaults<Config>(configSchema, args.getConfig());
@@ -37,7 +45,9 @@ export const dockerServiceRequireGpuPlacement: ResourceValidationPolicy = {
         }
         const constraints = (svc.taskSpec?.placement?.constraints ?? []).map(squash);
         if (!constraints.includes(squash(cfg.requiredConstraint))) {
-            report(`Service "${name}" reserves GPUs (${gpus.join(", ")}) and must be constrained to GPU nodes with "${cfg.requiredConstraint}".`);
+            report(
+                `Service "${name}" reserves GPUs (${gpus.join(", ")}) and must be constrained to GPU nodes with "${cfg.requiredConstraint}".`,
+            );
         }
     }),
 };

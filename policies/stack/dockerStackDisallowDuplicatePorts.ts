@@ -8,7 +8,8 @@ export const dockerStackDisallowDuplicatePorts: StackValidationPolicy = {
     description: "Checks that no two services publish the same port and protocol.",
     enforcementLevel: "mandatory",
     severity: "high",
-    remediationSteps: "Give each service its own published port, or route both through one edge proxy that publishes the port once.",
+    remediationSteps:
+        "Give each service its own published port, or route both through one edge proxy that publishes the port once.",
     validateStack: (args, report) => {
         const owners = new Map<string, string>();
         for (const svc of args.resources.filter((r) => r.type === SERVICE)) {
@@ -26,7 +27,10 @@ export const dockerStackDisallowDuplicatePorts: StackValidationPolicy = {
                 seenHere.add(key);
                 const owner = owners.get(key);
                 if (owner !== undefined) {
-                    report(`Service "${name}" must not publish port ${key}: service "${owner}" already publishes it.`, svc.urn);
+                    report(
+                        `Service "${name}" must not publish port ${key}: service "${owner}" already publishes it.`,
+                        svc.urn,
+                    );
                 } else {
                     owners.set(key, name);
                 }

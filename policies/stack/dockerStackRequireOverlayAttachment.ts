@@ -13,7 +13,8 @@ export const dockerStackRequireOverlayAttachment: StackValidationPolicy = {
     description: "Checks that every service is attached to at least one overlay network declared in the stack.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    remediationSteps: "Pass the stack's OverlayNetwork ids to the SwarmService `networks` (taskSpec.networksAdvanceds: [{ id }]); do not rely on the default ingress network or networks created outside the stack.",
+    remediationSteps:
+        "Pass the stack's OverlayNetwork ids to the SwarmService `networks` (taskSpec.networksAdvanceds: [{ id }]); do not rely on the default ingress network or networks created outside the stack.",
     validateStack: (args, report) => {
         const overlays = args.resources.filter((r) => r.type === NETWORK && r.props.driver === "overlay");
         const keys = new Set(overlays.flatMap(networkKeys));
@@ -21,7 +22,9 @@ export const dockerStackRequireOverlayAttachment: StackValidationPolicy = {
             const props = svc.props as ServiceProps;
             let refs: string[] | undefined;
             try {
-                refs = (props.taskSpec?.networksAdvanceds ?? []).flatMap((n) => [n?.id, n?.name]).filter((v): v is string => typeof v === "string");
+                refs = (props.taskSpec?.networksAdvanceds ?? [])
+                    .flatMap((n) => [n?.id, n?.name])
+                    .filter((v): v is string => typeof v === "string");
             } catch (e) {
                 // During a preview the ids of networks still to be created are unknown (the engine throws on access).
                 // (@pulumi/policy's UnknownValueError; matched by message so the pack's modules stay free of runtime imports)
@@ -31,9 +34,15 @@ export const dockerStackRequireOverlayAttachment: StackValidationPolicy = {
             }
             // The service's dependency on a stack overlay through its taskSpec proves the reference when ids are unknown.
             const viaDependency = (svc.propertyDependencies?.taskSpec ?? []).some((d) => overlays.includes(d));
-            const attached = refs === undefined ? viaDependency : refs.some((r) => keys.has(r)) || (refs.length > 0 && viaDependency);
+            const attached =
+                refs === undefined
+                    ? viaDependency
+                    : refs.some((r) => keys.has(r)) || (refs.length > 0 && viaDependency);
             if (!attached) {
-                report(`Service "${serviceName(props, svc.name)}" must be attached to an overlay network of the stack.`, svc.urn);
+                report(
+                    `Service "${serviceName(props, svc.name)}" must be attached to an overlay network of the stack.`,
+                    svc.urn,
+                );
             }
         }
     },

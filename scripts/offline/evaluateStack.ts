@@ -109,7 +109,12 @@ export function offlineCall(token: string, inputs: Record<string, any>): Record<
 }
 
 /** Request details the mock API does not pass to `newResource` (parent, resource options). */
-interface RequestDetails { parent: string; deleteBeforeReplace: boolean; protect: boolean; urn: string }
+interface RequestDetails {
+    parent: string;
+    deleteBeforeReplace: boolean;
+    protect: boolean;
+    urn: string;
+}
 let currentRequest: RequestDetails | undefined;
 /** The mock engine's URNs keep only the parent's last type; map them to engine-style URNs with the full type chain. */
 const engineUrns = new Map<string, string>();
@@ -130,11 +135,9 @@ function recordRequestDetails(): void {
     const original = proto.registerResource;
     proto.registerResource = function (this: typeof proto, req: any, cb: unknown) {
         const mockUrn = this.newUrn(req.getParent(), req.getType(), req.getName());
-        const parent = req.getParent() ? engineUrns.get(req.getParent()) ?? req.getParent() : "";
+        const parent = req.getParent() ? (engineUrns.get(req.getParent()) ?? req.getParent()) : "";
         const [stackPart, projectName, parentType] = parent.split("::");
-        const urn = parent
-            ? `${stackPart}::${projectName}::${parentType}$${req.getType()}::${req.getName()}`
-            : mockUrn;
+        const urn = parent ? `${stackPart}::${projectName}::${parentType}$${req.getType()}::${req.getName()}` : mockUrn;
         engineUrns.set(mockUrn, urn);
         currentRequest = {
             parent,
@@ -157,7 +160,9 @@ let evaluated = false;
  */
 export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> {
     if (evaluated) {
-        throw new Error("evaluateStack runs once per process (the Pulumi runtime is global); start a new process for another stack.");
+        throw new Error(
+            "evaluateStack runs once per process (the Pulumi runtime is global); start a new process for another stack.",
+        );
     }
     evaluated = true;
     const projectDir = opts.projectDir ?? REPO_ROOT;
@@ -202,7 +207,9 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
     await pulumi.runtime.setMocks(mocks, stackConfig.project, opts.stack, opts.preview ?? true);
 
     const rejections: unknown[] = [];
-    const onRejection = (reason: unknown) => { rejections.push(reason); };
+    const onRejection = (reason: unknown) => {
+        rejections.push(reason);
+    };
     process.on("unhandledRejection", onRejection);
     try {
         const program = await import(path.join(projectDir, "index.ts"));

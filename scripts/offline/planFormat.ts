@@ -56,24 +56,30 @@ function render(value: unknown, indent: string): string[] {
         if (value.every((v) => v === null || typeof v !== "object")) {
             return [`[${value.map((v) => JSON.stringify(v)).join(", ")}]`];
         }
-        return ["", ...value.flatMap((v) => {
-            const [first, ...rest] = render(v, `${indent}  `);
-            // An object item starts on the dash line, YAML style.
-            if (first === "" && rest.length > 0) {
-                return [`${indent}- ${rest[0].trimStart()}`, ...rest.slice(1)];
-            }
-            return [`${indent}- ${first.trimStart()}`, ...rest];
-        })];
+        return [
+            "",
+            ...value.flatMap((v) => {
+                const [first, ...rest] = render(v, `${indent}  `);
+                // An object item starts on the dash line, YAML style.
+                if (first === "" && rest.length > 0) {
+                    return [`${indent}- ${rest[0].trimStart()}`, ...rest.slice(1)];
+                }
+                return [`${indent}- ${first.trimStart()}`, ...rest];
+            }),
+        ];
     }
     if (value && typeof value === "object") {
         const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
         if (entries.length === 0) {
             return ["{}"];
         }
-        return ["", ...entries.flatMap(([k, v]) => {
-            const [first, ...rest] = render(v, `${indent}  `);
-            return [`${indent}${k}: ${first}`.trimEnd(), ...rest];
-        })];
+        return [
+            "",
+            ...entries.flatMap(([k, v]) => {
+                const [first, ...rest] = render(v, `${indent}  `);
+                return [`${indent}${k}: ${first}`.trimEnd(), ...rest];
+            }),
+        ];
     }
     return [JSON.stringify(value)];
 }
@@ -96,7 +102,9 @@ export function planText(evaluation: Evaluation): string {
         `Offline plan of stack "${stackConfig.stack}" (project ${stackConfig.project}): the Pulumi engine is mocked, so computed values (ids, digests, generated names) are stand-ins.`,
     ];
     if (stackConfig.environments.length) {
-        lines.push(`ESC environments imported by the stack (not reachable offline): ${stackConfig.environments.join(", ")}`);
+        lines.push(
+            `ESC environments imported by the stack (not reachable offline): ${stackConfig.environments.join(", ")}`,
+        );
     }
     if (stackConfig.placeholders.length) {
         lines.push(`Placeholder secrets used for: ${stackConfig.placeholders.join(", ")}`);

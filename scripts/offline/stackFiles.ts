@@ -44,7 +44,8 @@ function readYaml(file: string): unknown {
 
 /** Lists the stacks that have a `Pulumi.<stack>.yaml` in the project directory. */
 export function listStacks(projectDir: string): string[] {
-    return fs.readdirSync(projectDir)
+    return fs
+        .readdirSync(projectDir)
         .map((f) => /^Pulumi\.(.+)\.ya?ml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
@@ -54,7 +55,10 @@ export function listStacks(projectDir: string): string[] {
  * The GitHub secret values live in ESC as a tree addressed by the mapping's dotted keys; offline, build that tree
  * from the mapping with a placeholder at every key.
  */
-function githubValuesPlaceholder(githubConfig: string | undefined, valuesKey: string): Record<string, unknown> | undefined {
+function githubValuesPlaceholder(
+    githubConfig: string | undefined,
+    valuesKey: string,
+): Record<string, unknown> | undefined {
     let secrets: unknown;
     try {
         secrets = (JSON.parse(githubConfig ?? "{}") as { sync?: { secrets?: unknown } }).sync?.secrets;
@@ -72,7 +76,9 @@ function githubValuesPlaceholder(githubConfig: string | undefined, valuesKey: st
         }
         const parts = key.split(".");
         let node = tree;
-        parts.slice(0, -1).forEach((p) => { node = (node[p] ??= {}) as Record<string, unknown>; });
+        parts.slice(0, -1).forEach((p) => {
+            node = (node[p] ??= {}) as Record<string, unknown>;
+        });
         node[parts[parts.length - 1]] = placeholderValue(`${valuesKey}.${key}`);
     }
     return tree;
@@ -91,22 +97,36 @@ export function resolveStackConfig(projectDir: string, stack: string): ResolvedS
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) {
         throw new StackFileError(`Invalid stack name ${JSON.stringify(stack)}: use letters, digits, '-', '_' or '.'.`);
     }
-    const stackFile = ["yaml", "yml"].map((ext) => path.join(projectDir, `Pulumi.${stack}.${ext}`)).find((f) => fs.existsSync(f));
+    const stackFile = ["yaml", "yml"]
+        .map((ext) => path.join(projectDir, `Pulumi.${stack}.${ext}`))
+        .find((f) => fs.existsSync(f));
     if (!stackFile) {
         const known = listStacks(projectDir);
-        throw new StackFileError(`Unknown stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml in ${projectDir}. Known stacks: ${known.join(", ") || "none"}.`);
+        throw new StackFileError(
+            `Unknown stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml in ${projectDir}. Known stacks: ${known.join(", ") || "none"}.`,
+        );
     }
-    const project = readYaml(path.join(projectDir, "Pulumi.yaml")) as { name?: string; config?: Record<string, unknown> } | null;
+    const project = readYaml(path.join(projectDir, "Pulumi.yaml")) as {
+        name?: string;
+        config?: Record<string, unknown>;
+    } | null;
     if (!project || typeof project.name !== "string") {
         throw new StackFileError("Pulumi.yaml has no project `name`.");
     }
-    const stackDoc = readYaml(stackFile) as { config?: unknown; environment?: unknown } | null ?? {};
-    if (stackDoc.config !== undefined && (typeof stackDoc.config !== "object" || stackDoc.config === null || Array.isArray(stackDoc.config))) {
-        throw new StackFileError(`${path.basename(stackFile)}: \`config\` must be a map of <namespace>:<key> to values.`);
+    const stackDoc = (readYaml(stackFile) as { config?: unknown; environment?: unknown } | null) ?? {};
+    if (
+        stackDoc.config !== undefined &&
+        (typeof stackDoc.config !== "object" || stackDoc.config === null || Array.isArray(stackDoc.config))
+    ) {
+        throw new StackFileError(
+            `${path.basename(stackFile)}: \`config\` must be a map of <namespace>:<key> to values.`,
+        );
     }
     const environments = stackDoc.environment === undefined ? [] : stackDoc.environment;
     if (!Array.isArray(environments) || environments.some((e) => typeof e !== "string")) {
-        throw new StackFileError(`${path.basename(stackFile)}: \`environment\` must be a list of ESC environment names.`);
+        throw new StackFileError(
+            `${path.basename(stackFile)}: \`environment\` must be a list of ESC environment names.`,
+        );
     }
 
     const config: Record<string, string> = {};
@@ -116,9 +136,12 @@ export function resolveStackConfig(projectDir: string, stack: string): ResolvedS
 
     for (const [k, decl] of Object.entries(project.config ?? {})) {
         // A declaration is a map with description/type/default; anything else is a plain project-wide value.
-        const isDecl = typeof decl === "object" && decl !== null && !Array.isArray(decl) &&
+        const isDecl =
+            typeof decl === "object" &&
+            decl !== null &&
+            !Array.isArray(decl) &&
             Object.keys(decl).some((f) => ["description", "type", "default", "secret", "items"].includes(f));
-        const value = isDecl ? (decl as { default?: unknown }).default : (decl as { value?: unknown })?.value ?? decl;
+        const value = isDecl ? (decl as { default?: unknown }).default : ((decl as { value?: unknown })?.value ?? decl);
         if (value !== undefined) {
             config[qualify(k)] = configString(value);
         }

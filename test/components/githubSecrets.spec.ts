@@ -21,7 +21,11 @@ secrets:
       - { scope: environment, owner: acme, repo: api, environment: production, name: DATABASE_URL }
       - { scope: environment, owner: other-org, repo: tool, environment: production, name: DATABASE_URL }
 `);
-const values = { github: { npmToken: "npm-value-1" }, registry: { password: "reg-value-2" }, api: { databaseUrl: "postgres://u:p@h/db" } };
+const values = {
+    github: { npmToken: "npm-value-1" },
+    registry: { password: "reg-value-2" },
+    api: { databaseUrl: "postgres://u:p@h/db" },
+};
 
 describe("GithubSecrets", () => {
     let mod: typeof import("../../components/githubSecrets");
@@ -39,10 +43,13 @@ describe("GithubSecrets", () => {
             ["SOPHIA_PASSWORD", "selected", "reg-value-2"],
         ]);
         const repo = resourcesOf("github:index/actionsSecret:ActionsSecret");
-        expect(repo.map((r) => [r.inputs.repository, r.inputs.secretName, unwrap(r.inputs.value)])).to.deep.equal([["api", "DATABASE_URL", "postgres://u:p@h/db"]]);
+        expect(repo.map((r) => [r.inputs.repository, r.inputs.secretName, unwrap(r.inputs.value)])).to.deep.equal([
+            ["api", "DATABASE_URL", "postgres://u:p@h/db"],
+        ]);
         const env = resourcesOf("github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret");
         expect(env.map((r) => [r.inputs.repository, r.inputs.environment, r.inputs.secretName])).to.deep.equal([
-            ["api", "production", "DATABASE_URL"], ["tool", "production", "DATABASE_URL"],
+            ["api", "production", "DATABASE_URL"],
+            ["tool", "production", "DATABASE_URL"],
         ]);
         for (const r of [...org, ...repo, ...env]) {
             expect(isSecretValue(r.inputs.value), r.name).to.equal(true);
@@ -51,16 +58,27 @@ describe("GithubSecrets", () => {
     });
 
     it("creates the environments the environment secrets need", () => {
-        expect(resourcesOf("github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => [r.inputs.repository, r.inputs.environment]))
-            .to.deep.equal([["api", "production"], ["tool", "production"]]);
+        expect(
+            resourcesOf("github:index/repositoryEnvironment:RepositoryEnvironment").map((r) => [
+                r.inputs.repository,
+                r.inputs.environment,
+            ]),
+        ).to.deep.equal([
+            ["api", "production"],
+            ["tool", "production"],
+        ]);
     });
 
     it("selects repositories for a selected org secret by their ids", () => {
-        const sel = resourcesOf("github:index/actionsOrganizationSecretRepositories:ActionsOrganizationSecretRepositories");
+        const sel = resourcesOf(
+            "github:index/actionsOrganizationSecretRepositories:ActionsOrganizationSecretRepositories",
+        );
         expect(sel).to.have.length(1);
         expect(sel[0].inputs.secretName).to.equal("SOPHIA_PASSWORD");
         expect(sel[0].inputs.selectedRepositoryIds).to.have.length(2);
-        expect(calls.filter((c) => c.token === "github:index/getRepository:getRepository").map((c) => c.inputs.fullName)).to.deep.equal(["acme/api", "acme/web"]);
+        expect(
+            calls.filter((c) => c.token === "github:index/getRepository:getRepository").map((c) => c.inputs.fullName),
+        ).to.deep.equal(["acme/api", "acme/web"]);
     });
 
     it("uses one provider per owner, with the token secret", () => {
@@ -82,8 +100,20 @@ describe("GithubSecrets", () => {
         const doc = JSON.parse(text);
         expect(doc).to.include({ version: 1, writer: "pulumi", escEnvironment: "sophia/platform/prod" });
         const hmac = (v: string) => crypto.createHmac("sha256", "k".repeat(40)).update(v).digest("hex");
-        expect(doc.entries).to.deep.include({ scope: "org", target: "acme", name: "NPM_TOKEN", valueHmac: hmac("npm-value-1"), updatedAt: "2026-11-26T12:00:00Z" });
-        expect(doc.entries).to.deep.include({ scope: "environment", target: "acme/api:production", name: "DATABASE_URL", valueHmac: hmac("postgres://u:p@h/db"), updatedAt: "2026-11-26T12:00:00Z" });
+        expect(doc.entries).to.deep.include({
+            scope: "org",
+            target: "acme",
+            name: "NPM_TOKEN",
+            valueHmac: hmac("npm-value-1"),
+            updatedAt: "2026-11-26T12:00:00Z",
+        });
+        expect(doc.entries).to.deep.include({
+            scope: "environment",
+            target: "acme/api:production",
+            name: "DATABASE_URL",
+            valueHmac: hmac("postgres://u:p@h/db"),
+            updatedAt: "2026-11-26T12:00:00Z",
+        });
         expect(doc.entries).to.have.length(5);
         for (const v of ["npm-value-1", "reg-value-2", "postgres://u:p@h/db"]) {
             expect(text).to.not.contain(v);
@@ -93,9 +123,12 @@ describe("GithubSecrets", () => {
     });
 
     it("refuses names that break GitHub's rules", () => {
-        const bad = parseSyncConfig("esc: { environment: a/b/c }\nsecrets:\n  - key: x.token\n    targets: [{ scope: repo, owner: acme, repo: api, name: GITHUB_TOKEN }]\n");
-        expect(() => new mod.GithubSecrets("t-gh-bad", { mapping: bad, values: { x: { token: "v" } }, token: "t" }))
-            .to.throw(/GITHUB_TOKEN \(must not start with GITHUB_, from ESC key x.token\)/);
+        const bad = parseSyncConfig(
+            "esc: { environment: a/b/c }\nsecrets:\n  - key: x.token\n    targets: [{ scope: repo, owner: acme, repo: api, name: GITHUB_TOKEN }]\n",
+        );
+        expect(
+            () => new mod.GithubSecrets("t-gh-bad", { mapping: bad, values: { x: { token: "v" } }, token: "t" }),
+        ).to.throw(/GITHUB_TOKEN \(must not start with GITHUB_, from ESC key x.token\)/);
     });
 
     describe(".valueAt", () => {

@@ -25,8 +25,9 @@ describe("OverlayNetwork", () => {
     });
 
     it("rejects an MTU outside 1280..9000", () => {
-        expect(() => new mod.OverlayNetwork("t-bad", { networkName: "t-bad", mtu: 9216 }))
-            .to.throw("`mtu` must be an integer between 1280 and 9000");
+        expect(() => new mod.OverlayNetwork("t-bad", { networkName: "t-bad", mtu: 9216 })).to.throw(
+            "`mtu` must be an integer between 1280 and 9000",
+        );
         expect(() => mod.validateMtu(1279)).to.throw(/between 1280 and 9000/);
         expect(() => mod.validateMtu(1280)).to.not.throw();
     });

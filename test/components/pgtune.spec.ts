@@ -58,11 +58,20 @@ describe("pgtune", () => {
     });
 
     it("follows the storage class", () => {
-        expect(pgTune({ memoryBytes: 4 * GiB, cpus: 2, storage: "hdd" })).to.include({ random_page_cost: "4", effective_io_concurrency: "2" });
+        expect(pgTune({ memoryBytes: 4 * GiB, cpus: 2, storage: "hdd" })).to.include({
+            random_page_cost: "4",
+            effective_io_concurrency: "2",
+        });
     });
 
     it("passes settings as postgres -c arguments", () => {
-        expect(pgSettingsToArgs({ shared_buffers: "1GB", work_mem: "4MB" })).to.deep.equal(["postgres", "-c", "shared_buffers=1GB", "-c", "work_mem=4MB"]);
+        expect(pgSettingsToArgs({ shared_buffers: "1GB", work_mem: "4MB" })).to.deep.equal([
+            "postgres",
+            "-c",
+            "shared_buffers=1GB",
+            "-c",
+            "work_mem=4MB",
+        ]);
     });
 
     it("sizes /dev/shm at 1/16 of memory within 64MiB..1GiB", () => {

@@ -22,8 +22,17 @@ describe("Postgres", () => {
     it("applies pgtune settings for the 4 GiB high tier as postgres -c arguments", () => {
         const args: string[] = inputs.taskSpec.containerSpec.args;
         expect(args[0]).to.equal("postgres");
-        for (const flag of ["shared_buffers=1GB", "effective_cache_size=3GB", "maintenance_work_mem=256MB", "wal_buffers=16MB",
-            "checkpoint_completion_target=0.9", "random_page_cost=1.1", "effective_io_concurrency=200", "work_mem=5041kB", "max_connections=200"]) {
+        for (const flag of [
+            "shared_buffers=1GB",
+            "effective_cache_size=3GB",
+            "maintenance_work_mem=256MB",
+            "wal_buffers=16MB",
+            "checkpoint_completion_target=0.9",
+            "random_page_cost=1.1",
+            "effective_io_concurrency=200",
+            "work_mem=5041kB",
+            "max_connections=200",
+        ]) {
             expect(args).to.include(flag);
             expect(args[args.indexOf(flag) - 1]).to.equal("-c");
         }
@@ -31,10 +40,18 @@ describe("Postgres", () => {
 
     it("uses only environment variables the official image reads, with the password from a secret file", () => {
         expect(inputs.taskSpec.containerSpec.env).to.deep.equal({
-            POSTGRES_USER: "sophia", POSTGRES_DB: "sophia_ai", POSTGRES_PASSWORD_FILE: "/run/secrets/postgres_password",
+            POSTGRES_USER: "sophia",
+            POSTGRES_DB: "sophia_ai",
+            POSTGRES_PASSWORD_FILE: "/run/secrets/postgres_password",
         });
-        expect(Object.keys(inputs.taskSpec.containerSpec.env).filter((k) => /SHARED_BUFFERS|CACHE_SIZE|WORK_MEM/.test(k))).to.be.empty;
-        expect(inputs.taskSpec.containerSpec.secrets[0]).to.include({ fileName: "/run/secrets/postgres_password", fileUid: "999", fileMode: 0o400 });
+        expect(
+            Object.keys(inputs.taskSpec.containerSpec.env).filter((k) => /SHARED_BUFFERS|CACHE_SIZE|WORK_MEM/.test(k)),
+        ).to.be.empty;
+        expect(inputs.taskSpec.containerSpec.secrets[0]).to.include({
+            fileName: "/run/secrets/postgres_password",
+            fileUid: "999",
+            fileMode: 0o400,
+        });
         const secret = resourceNamed("docker:index/secret:Secret", "t-pg-secret-password").inputs;
         expect(Buffer.from(unwrap(secret.data), "base64").toString()).to.equal("pg-password-value");
     });
@@ -48,8 +65,15 @@ describe("Postgres", () => {
     });
 
     it("checks health with pg_isready and updates stop-first", () => {
-        expect(inputs.taskSpec.containerSpec.healthcheck).to.include({ interval: "30s", startPeriod: "60s", retries: 3 });
-        expect(inputs.taskSpec.containerSpec.healthcheck.tests).to.deep.equal(["CMD-SHELL", "pg_isready -U sophia -d sophia_ai -h 127.0.0.1"]);
+        expect(inputs.taskSpec.containerSpec.healthcheck).to.include({
+            interval: "30s",
+            startPeriod: "60s",
+            retries: 3,
+        });
+        expect(inputs.taskSpec.containerSpec.healthcheck.tests).to.deep.equal([
+            "CMD-SHELL",
+            "pg_isready -U sophia -d sophia_ai -h 127.0.0.1",
+        ]);
         expect(inputs.updateConfig).to.include({ order: "stop-first", failureAction: "rollback", monitor: "150s" });
         expect(inputs.taskSpec.placement.constraints).to.deep.equal(["node.role==manager", "node.labels.ssd==true"]);
     });

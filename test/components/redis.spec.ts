@@ -13,8 +13,11 @@ describe("Redis", () => {
 
     it("derives maxmemory with headroom from the tier (60% of 2 GiB) and evicts LRU", async () => {
         const r = new mod.Redis("t-redis", {
-            serviceName: "t-redis", image: "redis:7.2.5-bookworm", password: "redis-pw",
-            resources: resolveTierSpec("medium", DEFAULT_TIERS.medium, "tiers.medium"), networks: ["n"],
+            serviceName: "t-redis",
+            image: "redis:7.2.5-bookworm",
+            password: "redis-pw",
+            resources: resolveTierSpec("medium", DEFAULT_TIERS.medium, "tiers.medium"),
+            networks: ["n"],
         });
         await settled();
         expect(r.maxmemoryBytes).to.equal(1228 * 1024 ** 2);
@@ -27,7 +30,9 @@ describe("Redis", () => {
         expect(args[args.indexOf("--appendfsync") + 1]).to.equal("everysec");
         expect(args.join(" ")).to.not.contain("redis-pw");
         expect(inputs.taskSpec.containerSpec.sysctl).to.deep.equal({ "net.core.somaxconn": "1024" });
-        expect(inputs.taskSpec.containerSpec.mounts).to.deep.equal([{ type: "volume", source: "t-redis-data", target: "/data", readOnly: false }]);
+        expect(inputs.taskSpec.containerSpec.mounts).to.deep.equal([
+            { type: "volume", source: "t-redis-data", target: "/data", readOnly: false },
+        ]);
         expect(inputs.taskSpec.containerSpec.healthcheck.tests[1]).to.contain("redis-cli ping");
         const conf = resourceNamed("docker:index/secret:Secret", "t-redis-secret-auth-conf").inputs;
         expect(Buffer.from(unwrap(conf.data), "base64").toString()).to.equal('requirepass "redis-pw"\n');
@@ -35,20 +40,35 @@ describe("Redis", () => {
 
     it("takes an explicit maxmemory at 2/3 of a custom 6 GiB limit (the prod setting)", async () => {
         const r = new mod.Redis("t-redis-prod", {
-            serviceName: "t-redis-prod", image: "redis:7.2.5-bookworm", password: "x", maxmemoryBytes: 4 * GiB,
-            resources: resolveTierSpec("custom", { limits: { cpus: 2, memory: "6GiB" }, reservations: { cpus: 1, memory: "4GiB" } }, "redis.resources"),
+            serviceName: "t-redis-prod",
+            image: "redis:7.2.5-bookworm",
+            password: "x",
+            maxmemoryBytes: 4 * GiB,
+            resources: resolveTierSpec(
+                "custom",
+                { limits: { cpus: 2, memory: "6GiB" }, reservations: { cpus: 1, memory: "4GiB" } },
+                "redis.resources",
+            ),
             networks: ["n"],
         });
         await settled();
         expect(r.maxmemoryBytes).to.equal(4 * GiB);
-        const args: string[] = resourceNamed("docker:index/service:Service", "t-redis-prod-service").inputs.taskSpec.containerSpec.args;
+        const args: string[] = resourceNamed("docker:index/service:Service", "t-redis-prod-service").inputs.taskSpec
+            .containerSpec.args;
         expect(args[args.indexOf("--maxmemory") + 1]).to.equal("4gb");
     });
 
     it("refuses maxmemory equal to the memory limit (the original design's defect)", () => {
-        expect(() => new mod.Redis("t-redis-bad", {
-            serviceName: "t-redis-bad", image: "redis:7.2.5-bookworm", password: "x", maxmemoryBytes: 4 * GiB,
-            resources: resolveTierSpec("high", DEFAULT_TIERS.high, "tiers.high"), networks: ["n"],
-        })).to.throw(/at most 2\/3 of the limit/);
+        expect(
+            () =>
+                new mod.Redis("t-redis-bad", {
+                    serviceName: "t-redis-bad",
+                    image: "redis:7.2.5-bookworm",
+                    password: "x",
+                    maxmemoryBytes: 4 * GiB,
+                    resources: resolveTierSpec("high", DEFAULT_TIERS.high, "tiers.high"),
+                    networks: ["n"],
+                }),
+        ).to.throw(/at most 2\/3 of the limit/);
     });
 });

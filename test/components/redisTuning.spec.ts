@@ -15,9 +15,23 @@ describe("redisTuning", () => {
     });
     it("builds redis-server arguments with LRU eviction and AOF everysec", () => {
         expect(redisServerArgs({ maxmemoryBytes: 4 * GiB, policy: "allkeys-lru", appendonly: true })).to.deep.equal([
-            "--maxmemory", "4gb", "--maxmemory-policy", "allkeys-lru", "--appendonly", "yes", "--appendfsync", "everysec",
-            "--tcp-keepalive", "60", "--tcp-backlog", "511", "--dir", "/data",
+            "--maxmemory",
+            "4gb",
+            "--maxmemory-policy",
+            "allkeys-lru",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--tcp-keepalive",
+            "60",
+            "--tcp-backlog",
+            "511",
+            "--dir",
+            "/data",
         ]);
-        expect(redisServerArgs({ maxmemoryBytes: 1228 * 1024 ** 2, policy: "allkeys-lru", appendonly: false })).to.include.members(["1228mb", "no"]);
+        expect(
+            redisServerArgs({ maxmemoryBytes: 1228 * 1024 ** 2, policy: "allkeys-lru", appendonly: false }),
+        ).to.include.members(["1228mb", "no"]);
     });
 });

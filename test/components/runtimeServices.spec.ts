@@ -2,7 +2,15 @@ import { expect } from "chai";
 import { DEFAULT_TIERS, resolveTierSpec } from "../../components/tiers";
 import { installMocks, isSecretValue, resourceNamed, resourcesOf, settled, unwrap } from "../support/pulumiMocks";
 
-const SECRET_VALUES = ["redis-secret-1", "upstream-key-2", "gh-token-3", "pulumi-token-4", "pg-password-5", "hmac-key-0123456789abcdef0123456789abcdef", "admin-token-7"];
+const SECRET_VALUES = [
+    "redis-secret-1",
+    "upstream-key-2",
+    "gh-token-3",
+    "pulumi-token-4",
+    "pg-password-5",
+    "hmac-key-0123456789abcdef0123456789abcdef",
+    "admin-token-7",
+];
 const medium = resolveTierSpec("medium", DEFAULT_TIERS.medium, "tiers.medium");
 const low = resolveTierSpec("low", DEFAULT_TIERS.low, "tiers.low");
 
@@ -27,7 +35,9 @@ describe("runtime services", () => {
         before(async () => {
             const { ChatCache } = await import("../../components/chatCache");
             new ChatCache("t-chat", {
-                image: "sophia/chat-cache@sha256:" + "c".repeat(64), resources: medium, networks: ["net-id"],
+                image: "sophia/chat-cache@sha256:" + "c".repeat(64),
+                resources: medium,
+                networks: ["net-id"],
                 redis: { host: "redis", port: 6379, password: SECRET_VALUES[0] },
                 upstream: { baseUrl: "http://llm:8000/v1", apiKey: SECRET_VALUES[1] },
                 env: { CACHE_DEFAULT_TTL_SECONDS: "300" },
@@ -53,10 +63,17 @@ describe("runtime services", () => {
         });
 
         it("gets the Redis password and upstream key only as secret files", () => {
-            expect(mountedSecrets(svc)).to.deep.equal({ "/run/secrets/redis_password": SECRET_VALUES[0], "/run/secrets/upstream_api_key": SECRET_VALUES[1] });
+            expect(mountedSecrets(svc)).to.deep.equal({
+                "/run/secrets/redis_password": SECRET_VALUES[0],
+                "/run/secrets/upstream_api_key": SECRET_VALUES[1],
+            });
             expect(svc.taskSpec.containerSpec.env).to.deep.equal({
-                CACHE_DEFAULT_TTL_SECONDS: "300", PORT: "8080", UPSTREAM_BASE_URL: "http://llm:8000/v1", REDIS_URL: "redis://redis:6379/0",
-                REDIS_PASSWORD_FILE: "/run/secrets/redis_password", UPSTREAM_API_KEY_FILE: "/run/secrets/upstream_api_key",
+                CACHE_DEFAULT_TTL_SECONDS: "300",
+                PORT: "8080",
+                UPSTREAM_BASE_URL: "http://llm:8000/v1",
+                REDIS_URL: "redis://redis:6379/0",
+                REDIS_PASSWORD_FILE: "/run/secrets/redis_password",
+                UPSTREAM_API_KEY_FILE: "/run/secrets/upstream_api_key",
             });
         });
     });
@@ -67,11 +84,24 @@ describe("runtime services", () => {
         before(async () => {
             const { SyncMonitor } = await import("../../components/syncMonitor");
             new SyncMonitor("t-sync", {
-                image: "sophia/sync-monitor@sha256:" + "d".repeat(64), resources: low, networks: ["net-id"],
-                syncConfigYaml: mapping, githubApiUrl: "https://api.github.com", githubToken: SECRET_VALUES[2],
-                pulumiBackendUrl: "https://api.pulumi.com", pulumiAccessToken: SECRET_VALUES[3],
-                postgres: { host: "postgres", port: 5432, user: "sophia", database: "sophia_ai", password: SECRET_VALUES[4] },
-                hmacKey: SECRET_VALUES[5], adminToken: SECRET_VALUES[6], alertmanagerUrl: "http://alertmanager:9093",
+                image: "sophia/sync-monitor@sha256:" + "d".repeat(64),
+                resources: low,
+                networks: ["net-id"],
+                syncConfigYaml: mapping,
+                githubApiUrl: "https://api.github.com",
+                githubToken: SECRET_VALUES[2],
+                pulumiBackendUrl: "https://api.pulumi.com",
+                pulumiAccessToken: SECRET_VALUES[3],
+                postgres: {
+                    host: "postgres",
+                    port: 5432,
+                    user: "sophia",
+                    database: "sophia_ai",
+                    password: SECRET_VALUES[4],
+                },
+                hmacKey: SECRET_VALUES[5],
+                adminToken: SECRET_VALUES[6],
+                alertmanagerUrl: "http://alertmanager:9093",
             });
             await settled();
             svc = resourceNamed("docker:index/service:Service", "t-sync-service").inputs;
@@ -87,14 +117,18 @@ describe("runtime services", () => {
 
         it("mounts every credential as a secret file and the mapping as a config", () => {
             expect(mountedSecrets(svc)).to.deep.equal({
-                "/run/secrets/github_token": SECRET_VALUES[2], "/run/secrets/pulumi_access_token": SECRET_VALUES[3],
-                "/run/secrets/database_password": SECRET_VALUES[4], "/run/secrets/hmac_key": SECRET_VALUES[5],
+                "/run/secrets/github_token": SECRET_VALUES[2],
+                "/run/secrets/pulumi_access_token": SECRET_VALUES[3],
+                "/run/secrets/database_password": SECRET_VALUES[4],
+                "/run/secrets/hmac_key": SECRET_VALUES[5],
                 "/run/secrets/admin_token": SECRET_VALUES[6],
             });
             const env = svc.taskSpec.containerSpec.env;
             expect(env).to.include({
-                SYNC_CONFIG: "/etc/sync-monitor/sync-config.yaml", GITHUB_TOKEN_FILE: "/run/secrets/github_token",
-                DATABASE_URL: "postgres://sophia@postgres:5432/sophia_ai", ALERTMANAGER_URL: "http://alertmanager:9093",
+                SYNC_CONFIG: "/etc/sync-monitor/sync-config.yaml",
+                GITHUB_TOKEN_FILE: "/run/secrets/github_token",
+                DATABASE_URL: "postgres://sophia@postgres:5432/sophia_ai",
+                ALERTMANAGER_URL: "http://alertmanager:9093",
             });
             const config = resourceNamed("docker:index/serviceConfig:ServiceConfig", "t-sync-config-mapping").inputs;
             expect(Buffer.from(config.data, "base64").toString()).to.equal(mapping);
@@ -103,7 +137,11 @@ describe("runtime services", () => {
 
     it("never puts a secret value in any service's plain env, args or labels", () => {
         for (const s of resourcesOf("docker:index/service:Service", "t-")) {
-            const visible = JSON.stringify([s.inputs.taskSpec.containerSpec.env, s.inputs.taskSpec.containerSpec.args, s.inputs.labels]);
+            const visible = JSON.stringify([
+                s.inputs.taskSpec.containerSpec.env,
+                s.inputs.taskSpec.containerSpec.args,
+                s.inputs.labels,
+            ]);
             for (const v of SECRET_VALUES) {
                 expect(visible, s.name).to.not.contain(v);
             }

@@ -42,24 +42,44 @@ describe("SwarmService", () => {
 
         it("sets the default healthcheck timings", () => {
             expect(inputs.taskSpec.containerSpec.healthcheck).to.deep.equal({
-                tests: ["CMD", "true"], interval: "20s", timeout: "10s", retries: 3, startPeriod: "40s",
+                tests: ["CMD", "true"],
+                interval: "20s",
+                timeout: "10s",
+                retries: 3,
+                startPeriod: "40s",
             });
         });
 
         it("rolls back failed updates, watching long enough to see failed healthchecks", () => {
             expect(inputs.updateConfig).to.deep.equal({
-                parallelism: 1, delay: "10s", failureAction: "rollback", monitor: "100s", maxFailureRatio: "0.2", order: "start-first",
+                parallelism: 1,
+                delay: "10s",
+                failureAction: "rollback",
+                monitor: "100s",
+                maxFailureRatio: "0.2",
+                order: "start-first",
             });
             expect(inputs.rollbackConfig).to.include({ parallelism: 1, delay: "5s", failureAction: "pause" });
         });
 
         it("restarts on failure with explicit delay and window", () => {
-            expect(inputs.taskSpec.restartPolicy).to.deep.equal({ condition: "on-failure", delay: "5s", maxAttempts: 3, window: "120s" });
+            expect(inputs.taskSpec.restartPolicy).to.deep.equal({
+                condition: "on-failure",
+                delay: "5s",
+                maxAttempts: 3,
+                window: "120s",
+            });
         });
 
         it("places, spreads, logs and labels the tasks", () => {
-            expect(inputs.taskSpec.placement).to.deep.equal({ constraints: ["node.role==worker"], prefs: ["spread=node.labels.zone"] });
-            expect(inputs.taskSpec.logDriver).to.deep.equal({ name: "json-file", options: { "max-size": "100m", "max-file": "5" } });
+            expect(inputs.taskSpec.placement).to.deep.equal({
+                constraints: ["node.role==worker"],
+                prefs: ["spread=node.labels.zone"],
+            });
+            expect(inputs.taskSpec.logDriver).to.deep.equal({
+                name: "json-file",
+                options: { "max-size": "100m", "max-file": "5" },
+            });
             expect(inputs.labels).to.deep.include({ label: "sophia.tier", value: "high" });
             expect(inputs.labels).to.deep.include({ label: "sophia.service", value: "t-api" });
             expect(inputs.labels).to.deep.include({ label: "sophia.metrics.port", value: "8000" });
@@ -72,7 +92,10 @@ describe("SwarmService", () => {
         it("waits for convergence and publishes through the ingress by default", () => {
             expect(inputs.mode).to.deep.equal({ replicated: { replicas: 3 } });
             expect(inputs.convergeConfig).to.deep.equal({ delay: "7s", timeout: "3m" });
-            expect(inputs.endpointSpec).to.deep.equal({ mode: "vip", ports: [{ targetPort: 8000, publishedPort: 18000, publishMode: "ingress", protocol: "tcp" }] });
+            expect(inputs.endpointSpec).to.deep.equal({
+                mode: "vip",
+                ports: [{ targetPort: 8000, publishedPort: 18000, publishMode: "ingress", protocol: "tcp" }],
+            });
         });
 
         it("mounts secrets as files from secret docker objects, and configs under content-hashed names", () => {
@@ -82,19 +105,42 @@ describe("SwarmService", () => {
             expect(secret).to.not.have.property("name");
             const config = resourceNamed("docker:index/serviceConfig:ServiceConfig", "t-api-config-app").inputs;
             expect(config.name).to.match(/^t-api-app-[0-9a-f]{10}$/);
-            expect(inputs.taskSpec.containerSpec.secrets).to.deep.equal([{
-                secretId: "t-api-secret-token-id", secretName: "t-api-secret-token-abc1234", fileName: "/run/secrets/token",
-                fileMode: 0o400, fileUid: "0", fileGid: "0",
-            }]);
-            expect(inputs.taskSpec.containerSpec.configs[0]).to.include({ configId: "t-api-config-app-id", fileName: "/etc/app.yaml", fileMode: 0o444 });
+            expect(inputs.taskSpec.containerSpec.secrets).to.deep.equal([
+                {
+                    secretId: "t-api-secret-token-id",
+                    secretName: "t-api-secret-token-abc1234",
+                    fileName: "/run/secrets/token",
+                    fileMode: 0o400,
+                    fileUid: "0",
+                    fileGid: "0",
+                },
+            ]);
+            expect(inputs.taskSpec.containerSpec.configs[0]).to.include({
+                configId: "t-api-config-app-id",
+                fileName: "/etc/app.yaml",
+                fileMode: 0o444,
+            });
             expect(JSON.stringify(inputs.taskSpec.containerSpec.env)).to.not.contain("s3cr3t");
         });
     });
 
     it("gives a changed config a new name so the service rolls", async () => {
-        const a = new mod.SwarmService("t-cfg-a", { serviceName: "t-cfg", image: "x/y:1", resources: high, networks: ["n"], configs: [{ key: "c", data: "v1", target: "/c" }] });
-        const b = new mod.SwarmService("t-cfg-b", { serviceName: "t-cfg", image: "x/y:1", resources: high, networks: ["n"], configs: [{ key: "c", data: "v2", target: "/c" }] });
-        void a; void b;
+        const a = new mod.SwarmService("t-cfg-a", {
+            serviceName: "t-cfg",
+            image: "x/y:1",
+            resources: high,
+            networks: ["n"],
+            configs: [{ key: "c", data: "v1", target: "/c" }],
+        });
+        const b = new mod.SwarmService("t-cfg-b", {
+            serviceName: "t-cfg",
+            image: "x/y:1",
+            resources: high,
+            networks: ["n"],
+            configs: [{ key: "c", data: "v2", target: "/c" }],
+        });
+        void a;
+        void b;
         await settled();
         const n1 = resourceNamed("docker:index/serviceConfig:ServiceConfig", "t-cfg-a-config-c").inputs.name;
         const n2 = resourceNamed("docker:index/serviceConfig:ServiceConfig", "t-cfg-b-config-c").inputs.name;
@@ -102,10 +148,22 @@ describe("SwarmService", () => {
     });
 
     it("runs global services without convergeConfig and stateful ones stop-first with delete-before-replace host ports", async () => {
-        new mod.SwarmService("t-exporter", { serviceName: "t-exporter", image: "x/e:1", resources: high, networks: ["n"], global: true });
+        new mod.SwarmService("t-exporter", {
+            serviceName: "t-exporter",
+            image: "x/e:1",
+            resources: high,
+            networks: ["n"],
+            global: true,
+        });
         new mod.SwarmService("t-db", {
-            serviceName: "t-db", image: "x/db:1", resources: high, networks: ["n"], stateful: true, endpointMode: "dnsrr",
-            ports: [{ target: 5432, published: 15432, mode: "host" }], converge: false,
+            serviceName: "t-db",
+            image: "x/db:1",
+            resources: high,
+            networks: ["n"],
+            stateful: true,
+            endpointMode: "dnsrr",
+            ports: [{ target: 5432, published: 15432, mode: "host" }],
+            converge: false,
         });
         await settled();
         const exporter = resourceNamed("docker:index/service:Service", "t-exporter-service").inputs;
@@ -113,13 +171,20 @@ describe("SwarmService", () => {
         expect(exporter).to.not.have.property("convergeConfig");
         const db = resourceNamed("docker:index/service:Service", "t-db-service").inputs;
         expect(db.updateConfig.order).to.equal("stop-first");
-        expect(db.endpointSpec).to.deep.equal({ mode: "dnsrr", ports: [{ targetPort: 5432, publishedPort: 15432, publishMode: "host", protocol: "tcp" }] });
+        expect(db.endpointSpec).to.deep.equal({
+            mode: "dnsrr",
+            ports: [{ targetPort: 5432, publishedPort: 15432, publishMode: "host", protocol: "tcp" }],
+        });
         expect(db).to.not.have.property("convergeConfig");
     });
 
     it("updates a stateless service stop-first when it publishes a host-mode port (old and new task cannot share it)", async () => {
         new mod.SwarmService("t-hostport", {
-            serviceName: "t-hostport", image: "x/web:1", resources: high, networks: ["n"], endpointMode: "dnsrr",
+            serviceName: "t-hostport",
+            image: "x/web:1",
+            resources: high,
+            networks: ["n"],
+            endpointMode: "dnsrr",
             ports: [{ target: 8080, published: 18080, mode: "host" }],
         });
         await settled();
@@ -130,12 +195,18 @@ describe("SwarmService", () => {
 
     it("reserves GPUs as generic resources next to a GPU constraint", async () => {
         new mod.SwarmService("t-gpu", {
-            serviceName: "t-gpu", image: "x/gpu:1", resources: high, networks: ["n"], gpus: 1,
+            serviceName: "t-gpu",
+            image: "x/gpu:1",
+            resources: high,
+            networks: ["n"],
+            gpus: 1,
             constraints: ["node.role==worker", "node.labels.gpu==true"],
         });
         await settled();
         const inputs = resourceNamed("docker:index/service:Service", "t-gpu-service").inputs;
-        expect(inputs.taskSpec.resources.reservation.genericResources).to.deep.equal({ discreteResourcesSpecs: ["NVIDIA-GPU=1"] });
+        expect(inputs.taskSpec.resources.reservation.genericResources).to.deep.equal({
+            discreteResourcesSpecs: ["NVIDIA-GPU=1"],
+        });
         expect(inputs.taskSpec.resources.limits).to.not.have.property("genericResources");
         expect(inputs.taskSpec).to.not.have.property("runtime");
         expect(resourcesOf("docker:index/service:Service", "t-gpu")).to.have.length(1);
@@ -147,19 +218,37 @@ describe("SwarmService", () => {
             expect(() => mod.validateSwarmServiceArgs({ ...base, gpus: 1 })).to.throw(/node.labels.gpu==true/);
         });
         it("rejects replicas below 1 and global with replicas", () => {
-            expect(() => mod.validateSwarmServiceArgs({ ...base, replicas: 0 })).to.throw(/`replicas` must be a whole number of at least 1/);
-            expect(() => mod.validateSwarmServiceArgs({ ...base, replicas: 2, global: true })).to.throw(/either `global` or `replicas`/);
+            expect(() => mod.validateSwarmServiceArgs({ ...base, replicas: 0 })).to.throw(
+                /`replicas` must be a whole number of at least 1/,
+            );
+            expect(() => mod.validateSwarmServiceArgs({ ...base, replicas: 2, global: true })).to.throw(
+                /either `global` or `replicas`/,
+            );
         });
         it("rejects a port published twice and ingress ports with dnsrr", () => {
-            expect(() => mod.validateSwarmServiceArgs({ ...base, ports: [{ target: 1, published: 80 }, { target: 2, published: 80 }] })).to.throw(/port 80 is published twice/);
-            expect(() => mod.validateSwarmServiceArgs({ ...base, endpointMode: "dnsrr", ports: [{ target: 1, published: 80 }] })).to.throw(/use host-mode ports/);
+            expect(() =>
+                mod.validateSwarmServiceArgs({
+                    ...base,
+                    ports: [
+                        { target: 1, published: 80 },
+                        { target: 2, published: 80 },
+                    ],
+                }),
+            ).to.throw(/port 80 is published twice/);
+            expect(() =>
+                mod.validateSwarmServiceArgs({ ...base, endpointMode: "dnsrr", ports: [{ target: 1, published: 80 }] }),
+            ).to.throw(/use host-mode ports/);
         });
     });
 
     describe(".updateMonitorFor", () => {
         it("is start period + interval x retries, at least 30s", () => {
-            expect(mod.updateMonitorFor({ test: ["x"], startPeriod: "60s", interval: "30s", retries: 3 })).to.equal("150s");
-            expect(mod.updateMonitorFor({ test: ["x"], startPeriod: "0s", interval: "5s", retries: 1 })).to.equal("30s");
+            expect(mod.updateMonitorFor({ test: ["x"], startPeriod: "60s", interval: "30s", retries: 3 })).to.equal(
+                "150s",
+            );
+            expect(mod.updateMonitorFor({ test: ["x"], startPeriod: "0s", interval: "5s", retries: 1 })).to.equal(
+                "30s",
+            );
             expect(mod.updateMonitorFor(undefined)).to.equal("30s");
         });
     });

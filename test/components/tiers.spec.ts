@@ -23,13 +23,23 @@ describe("tiers", () => {
         });
 
         it("rejects reservations above limits", () => {
-            expect(() => resolveTierSpec("custom", { limits: { cpus: 1, memory: "1GiB" }, reservations: { cpus: 2, memory: "1GiB" } }, "svc.resources"))
-                .to.throw(/`svc.resources`: reservations must not exceed limits/);
+            expect(() =>
+                resolveTierSpec(
+                    "custom",
+                    { limits: { cpus: 1, memory: "1GiB" }, reservations: { cpus: 2, memory: "1GiB" } },
+                    "svc.resources",
+                ),
+            ).to.throw(/`svc.resources`: reservations must not exceed limits/);
         });
 
         it("names the field of an unreadable memory size", () => {
-            expect(() => resolveTierSpec("custom", { limits: { cpus: 1, memory: "lots" }, reservations: { cpus: 1, memory: "1GiB" } }, "svc.resources"))
-                .to.throw(/`svc.resources.limits.memory` must be a size/);
+            expect(() =>
+                resolveTierSpec(
+                    "custom",
+                    { limits: { cpus: 1, memory: "lots" }, reservations: { cpus: 1, memory: "1GiB" } },
+                    "svc.resources",
+                ),
+            ).to.throw(/`svc.resources.limits.memory` must be a size/);
         });
     });
 

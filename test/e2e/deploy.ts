@@ -46,7 +46,12 @@ export const SYNC_MAPPING = {
     checkIntervalSeconds: 10,
     thresholds: { healthPercent: 85, failedChecksCritical: 3, clockSkewSeconds: 2 },
     heal: { enabled: true },
-    secrets: [{ key: "api.databaseUrl", targets: [{ scope: "repo", owner: SYNC_TARGET.owner, repo: SYNC_TARGET.repo, name: SYNC_TARGET.name }] }],
+    secrets: [
+        {
+            key: "api.databaseUrl",
+            targets: [{ scope: "repo", owner: SYNC_TARGET.owner, repo: SYNC_TARGET.repo, name: SYNC_TARGET.name }],
+        },
+    ],
 } as const;
 
 /** Published host ports of the deployment, by `<service>:<target>`, after the e2e moved them to free ports. */
@@ -85,14 +90,19 @@ export interface Deployment {
 /** The config overrides of the e2e (see the file comment) and the fakes' seeds; the rest of the dev stack stays as planned. */
 export async function e2eOverrides(): Promise<{ overrides: Record<string, string>; ports: PortMap; seeds: FakeSeeds }> {
     const resolved = resolveStackConfig(REPO_ROOT, "dev").config;
-    const read = (key: string): Obj | undefined => (resolved[`${NS}:${key}`] ? JSON.parse(resolved[`${NS}:${key}`]) : undefined);
+    const read = (key: string): Obj | undefined =>
+        resolved[`${NS}:${key}`] ? JSON.parse(resolved[`${NS}:${key}`]) : undefined;
     const ports: PortMap = {};
     const config: Record<string, any> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
 
     const redis = read("redis") ?? {};
     config.redis = { ...redis, image: STAND_INS.redis, publish: await freePublish(redis.publish, "redis", ports) };
     const postgres = read("postgres") ?? {};
-    config.postgres = { ...postgres, image: STAND_INS.postgres, publish: await freePublish(postgres.publish, "postgres", ports) };
+    config.postgres = {
+        ...postgres,
+        image: STAND_INS.postgres,
+        publish: await freePublish(postgres.publish, "postgres", ports),
+    };
     const runtime = read("runtime");
     if (runtime !== undefined) {
         // The runtime Dockerfiles build FROM the node stand-in (their BASE_IMAGE build argument).
@@ -124,47 +134,63 @@ export async function e2eOverrides(): Promise<{ overrides: Record<string, string
             },
         };
         seeds.github = { orgs: [SYNC_TARGET.owner], repos: [{ owner: SYNC_TARGET.owner, repo: SYNC_TARGET.repo }] };
-        seeds.esc = { [SYNC_MAPPING.esc.environment]: { values: { api: { databaseUrl: SYNC_ESC_VALUE } }, secrets: ["api.databaseUrl"] } };
+        seeds.esc = {
+            [SYNC_MAPPING.esc.environment]: {
+                values: { api: { databaseUrl: SYNC_ESC_VALUE } },
+                secrets: ["api.databaseUrl"],
+            },
+        };
     }
     const monitoring = read("monitoring");
     if (monitoring !== undefined) {
-        config.monitoring = PARTS.monitoring ? {
-            ...monitoring,
-            enabled: true,
-            // Grafana and cAdvisor have no Debian package to build a stand-in from: left out by their switches.
-            grafana: false,
-            cadvisor: false,
-            images: {
-                prometheus: STAND_INS.prometheus,
-                alertmanager: STAND_INS.alertmanager,
-                nodeExporter: STAND_INS.nodeExporter,
-                redisExporter: STAND_INS.redisExporter,
-                postgresExporter: STAND_INS.postgresExporter,
-            },
-            publish: {
-                prometheus: await hostPort(ports, "prometheus:9090"),
-                alertmanager: await hostPort(ports, "alertmanager:9093"),
-            },
-            slack: { channel: "#sophia-e2e" },
-        } : { ...monitoring, enabled: false };
+        config.monitoring = PARTS.monitoring
+            ? {
+                  ...monitoring,
+                  enabled: true,
+                  // Grafana and cAdvisor have no Debian package to build a stand-in from: left out by their switches.
+                  grafana: false,
+                  cadvisor: false,
+                  images: {
+                      prometheus: STAND_INS.prometheus,
+                      alertmanager: STAND_INS.alertmanager,
+                      nodeExporter: STAND_INS.nodeExporter,
+                      redisExporter: STAND_INS.redisExporter,
+                      postgresExporter: STAND_INS.postgresExporter,
+                  },
+                  publish: {
+                      prometheus: await hostPort(ports, "prometheus:9090"),
+                      alertmanager: await hostPort(ports, "alertmanager:9093"),
+                  },
+                  slack: { channel: "#sophia-e2e" },
+              }
+            : { ...monitoring, enabled: false };
         if (PARTS.monitoring) {
             // Alertmanager's Slack receiver posts to the webhook sink on the overlay.
             config.slackWebhookUrl = `http://${FAKES.sink.name}:${FAKES.sink.port}/services/T0E2E/B0E2E/e2e-webhook`;
         }
     }
-    const overridesOut = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${NS}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
+    const overridesOut = Object.fromEntries(
+        Object.entries(config).map(([k, v]) => [`${NS}:${k}`, typeof v === "string" ? v : JSON.stringify(v)]),
+    );
     return { overrides: overridesOut, ports, seeds };
 }
 
 /** Evaluates the dev stack with the engine applier; the fakes start on the first overlay as soon as it exists. */
-export async function deployDevStack(docker: Docker, overrides: Record<string, string>, ports: PortMap, seeds: FakeSeeds = {}): Promise<Deployment> {
+export async function deployDevStack(
+    docker: Docker,
+    overrides: Record<string, string>,
+    ports: PortMap,
+    seeds: FakeSeeds = {},
+): Promise<Deployment> {
     const fakePorts = {} as Record<FakeName, number>;
     for (const f of Object.keys(FAKES) as FakeName[]) {
         fakePorts[f] = await hostPort(ports, `fake:${f}`);
     }
     let fakesStarted = false;
     const applier = new EngineApplier({
-        docker, projectDir: REPO_ROOT, log,
+        docker,
+        projectDir: REPO_ROOT,
+        log,
         onNetwork: async (name, id) => {
             if (fakesStarted) {
                 return;
@@ -172,12 +198,25 @@ export async function deployDevStack(docker: Docker, overrides: Record<string, s
             fakesStarted = true;
             const t = Date.now();
             await startFakes(docker, { repoRoot: REPO_ROOT, networkId: id, hostPorts: fakePorts, seeds });
-            await Promise.all((Object.keys(FAKES) as FakeName[]).map((f) => waitHttp(`http://127.0.0.1:${fakePorts[f]}/`, `fake ${FAKES[f].name}`)));
-            log(`fakes ${Object.values(FAKES).map((f) => f.name).join(", ")} answering on ${name} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+            await Promise.all(
+                (Object.keys(FAKES) as FakeName[]).map((f) =>
+                    waitHttp(`http://127.0.0.1:${fakePorts[f]}/`, `fake ${FAKES[f].name}`),
+                ),
+            );
+            log(
+                `fakes ${Object.values(FAKES)
+                    .map((f) => f.name)
+                    .join(", ")} answering on ${name} (${((Date.now() - t) / 1000).toFixed(1)}s)`,
+            );
         },
     });
     const started = Date.now();
-    const evaluation = await evaluateStack({ stack: "dev", preview: false, onResource: applier.hook, configOverrides: overrides });
+    const evaluation = await evaluateStack({
+        stack: "dev",
+        preview: false,
+        onResource: applier.hook,
+        configOverrides: overrides,
+    });
     return { evaluation, applier, ports, overrides, applyMs: Date.now() - started, startedAt: started };
 }
 
@@ -190,7 +229,9 @@ async function waitHttp(url: string, what: string, timeoutMs = 60000): Promise<v
             return;
         } catch (e) {
             if (Date.now() > deadline) {
-                throw new Error(`${what} did not answer on ${url} within ${timeoutMs / 1000}s: ${(e as Error).message}`);
+                throw new Error(
+                    `${what} did not answer on ${url} within ${timeoutMs / 1000}s: ${(e as Error).message}`,
+                );
             }
             await new Promise((r) => setTimeout(r, 500));
         }

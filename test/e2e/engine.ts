@@ -10,7 +10,9 @@ import { sleep } from "./applier/applier";
 export function privateDocker(): Docker {
     const socketPath = process.env.SOPHIA_E2E_DOCKER_SOCK;
     if (!socketPath) {
-        throw new Error("SOPHIA_E2E_DOCKER_SOCK is not set: run the e2e through `npm run test:e2e`, which starts a private dockerd and points the tests at its socket.");
+        throw new Error(
+            "SOPHIA_E2E_DOCKER_SOCK is not set: run the e2e through `npm run test:e2e`, which starts a private dockerd and points the tests at its socket.",
+        );
     }
     return new Docker({ socketPath });
 }
@@ -22,7 +24,9 @@ export function log(line: string): void {
 
 /** Container ids of a service's tasks that are running. */
 export async function runningContainers(docker: Docker, service: string): Promise<string[]> {
-    const tasks = await docker.listTasks({ filters: JSON.stringify({ service: [service], "desired-state": ["running"] }) });
+    const tasks = await docker.listTasks({
+        filters: JSON.stringify({ service: [service], "desired-state": ["running"] }),
+    });
     return tasks
         .filter((t) => t.Status?.State === "running" && t.Status?.ContainerStatus?.ContainerID)
         .map((t) => t.Status!.ContainerStatus!.ContainerID as string);
@@ -35,8 +39,15 @@ export async function containerHealth(docker: Docker, id: string): Promise<strin
 }
 
 /** Runs a command in a container; returns exit code and output. */
-export async function exec(docker: Docker, containerId: string, cmd: string[], env: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
-    const e = await docker.getContainer(containerId).exec({ Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true });
+export async function exec(
+    docker: Docker,
+    containerId: string,
+    cmd: string[],
+    env: string[] = [],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+    const e = await docker
+        .getContainer(containerId)
+        .exec({ Cmd: cmd, Env: env, AttachStdout: true, AttachStderr: true });
     const stream = await e.start({ hijack: true, stdin: false });
     const out = new PassThrough();
     const err = new PassThrough();
@@ -54,11 +65,20 @@ export async function exec(docker: Docker, containerId: string, cmd: string[], e
         await sleep(100);
         info = await e.inspect();
     }
-    return { code: info.ExitCode ?? -1, stdout: Buffer.concat(chunks.out).toString("utf8"), stderr: Buffer.concat(chunks.err).toString("utf8") };
+    return {
+        code: info.ExitCode ?? -1,
+        stdout: Buffer.concat(chunks.out).toString("utf8"),
+        stderr: Buffer.concat(chunks.err).toString("utf8"),
+    };
 }
 
 /** Polls `check` until it returns a value (not undefined) or the time runs out; the error names what was awaited. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, intervalMs = 1000): Promise<T> {
+export async function waitFor<T>(
+    what: string,
+    timeoutMs: number,
+    check: () => Promise<T | undefined>,
+    intervalMs = 1000,
+): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     for (;;) {
@@ -71,7 +91,9 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
             last = e;
         }
         if (Date.now() > deadline) {
-            throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`);
+            throw new Error(
+                `timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ""}`,
+            );
         }
         await sleep(intervalMs);
     }

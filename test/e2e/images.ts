@@ -27,8 +27,14 @@ export const STAND_INS = {
 export type StandIn = keyof typeof STAND_INS;
 
 const DIRS: Record<StandIn, string> = {
-    redis: "redis", postgres: "postgres", prometheus: "prometheus", alertmanager: "alertmanager",
-    nodeExporter: "node-exporter", redisExporter: "redis-exporter", postgresExporter: "postgres-exporter", node: "node",
+    redis: "redis",
+    postgres: "postgres",
+    prometheus: "prometheus",
+    alertmanager: "alertmanager",
+    nodeExporter: "node-exporter",
+    redisExporter: "redis-exporter",
+    postgresExporter: "postgres-exporter",
+    node: "node",
 };
 
 /** Image ids of the stand-ins (Swarm runs an image id without trying a registry). */
@@ -42,7 +48,10 @@ export interface ImageTimings {
 
 /** Builds or reuses the cached root filesystem tarball; returns its path. */
 export function rootfsTarball(log: (l: string) => void): string {
-    const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts/e2e/rootfs.sh")], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    const out = execFileSync("bash", [path.join(REPO_ROOT, "scripts/e2e/rootfs.sh")], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+    });
     const tarball = out.trim().split("\n").pop()!;
     log(`images: root filesystem ${tarball} (${(fs.statSync(tarball).size / 1e6).toFixed(0)} MB)`);
     return tarball;
@@ -60,8 +69,11 @@ function nodeContext(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-e2e-node-"));
     fs.copyFileSync(path.join(IMAGES_DIR, "node", "Dockerfile"), path.join(dir, "Dockerfile"));
     fs.copyFileSync(process.execPath, path.join(dir, "node"));
-    const npmDir = [path.resolve(path.dirname(process.execPath), "..", "lib", "node_modules", "npm"), "/usr/lib/node_modules/npm", "/usr/local/lib/node_modules/npm"]
-        .find((d) => fs.existsSync(path.join(d, "bin", "npm-cli.js")));
+    const npmDir = [
+        path.resolve(path.dirname(process.execPath), "..", "lib", "node_modules", "npm"),
+        "/usr/lib/node_modules/npm",
+        "/usr/local/lib/node_modules/npm",
+    ].find((d) => fs.existsSync(path.join(d, "bin", "npm-cli.js")));
     if (!npmDir) {
         throw new Error(`images: cannot find npm next to ${process.execPath}; the node stand-in needs the host's npm.`);
     }
@@ -76,7 +88,10 @@ function nodeContext(): string {
 }
 
 /** Imports the base and builds every stand-in; returns their ids and the times taken. */
-export async function buildStandIns(docker: Docker, log: (l: string) => void): Promise<{ ids: StandInIds; timings: ImageTimings }> {
+export async function buildStandIns(
+    docker: Docker,
+    log: (l: string) => void,
+): Promise<{ ids: StandInIds; timings: ImageTimings }> {
     let t = Date.now();
     const tarball = rootfsTarball(log);
     const rootfsMs = Date.now() - t;
@@ -90,9 +105,16 @@ export async function buildStandIns(docker: Docker, log: (l: string) => void): P
     for (const role of Object.keys(STAND_INS) as StandIn[]) {
         const context = role === "node" ? nodeContext() : path.join(IMAGES_DIR, DIRS[role]);
         try {
-            ids[role] = await buildImage(docker, context, { t: STAND_INS[role], buildargs: JSON.stringify({ BASE: baseTag }), rm: "true", forcerm: "true" });
+            ids[role] = await buildImage(docker, context, {
+                t: STAND_INS[role],
+                buildargs: JSON.stringify({ BASE: baseTag }),
+                rm: "true",
+                forcerm: "true",
+            });
         } catch (e) {
-            throw new Error(`images: building the ${role} stand-in (${STAND_INS[role]}) failed: ${(e as Error).message}`);
+            throw new Error(
+                `images: building the ${role} stand-in (${STAND_INS[role]}) failed: ${(e as Error).message}`,
+            );
         } finally {
             if (role === "node") {
                 fs.rmSync(context, { recursive: true, force: true });

@@ -16,7 +16,10 @@ import { actionsSecret, ACTIONS_SECRET, appService, SERVICE } from "./fixtures";
 
 const PACK_DIR = path.resolve(__dirname, "../../policies");
 
-function call<Req, Res>(fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown, req: Req): Promise<Res> {
+function call<Req, Res>(
+    fn: (req: Req, cb: (err: grpc.ServiceError | null, res: Res) => void) => unknown,
+    req: Req,
+): Promise<Res> {
     return new Promise((resolve, reject) => fn(req, (err, res) => (err ? reject(err) : resolve(res))));
 }
 
@@ -29,9 +32,14 @@ describe("policy pack under the analyzer protocol", function () {
         // The runner the CLI's analyzer plugin uses: it type-checks the pack with policies/tsconfig.json (ts-node,
         // typeCheck: true), so a type error anywhere in the pack or the components it imports fails here too.
         const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
-        child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], { cwd: PACK_DIR, stdio: ["ignore", "pipe", "pipe"] });
+        child = spawn(process.execPath, [runner, "127.0.0.1:0", "."], {
+            cwd: PACK_DIR,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         let stderr = "";
-        child.stderr!.on("data", (d) => { stderr += d; });
+        child.stderr!.on("data", (d) => {
+            stderr += d;
+        });
         const port = await new Promise<number>((resolve, reject) => {
             let out = "";
             child.stdout!.on("data", (d) => {
@@ -67,23 +75,43 @@ describe("policy pack under the analyzer protocol", function () {
         svc.taskSpec.containerSpec.image = "ghcr.io/sophia-ai/api:latest";
         svc.taskSpec.containerSpec.env.POSTGRES_PASSWORD = "hunter2";
         const req = new analyzerPb.AnalyzeRequest()
-            .setType(SERVICE).setName("api-service").setUrn(`urn:pulumi:prod::sophia-infra::${SERVICE}::api-service`)
-            .setProperties(Struct.fromJavaScript(svc)).setOptions(new analyzerPb.AnalyzerResourceOptions());
+            .setType(SERVICE)
+            .setName("api-service")
+            .setUrn(`urn:pulumi:prod::sophia-infra::${SERVICE}::api-service`)
+            .setProperties(Struct.fromJavaScript(svc))
+            .setOptions(new analyzerPb.AnalyzerResourceOptions());
         const res = await call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(client.analyze.bind(client), req);
         // The SDK's server prefixes each message with the policy's description.
-        expect(res.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getMessage().split("\n").pop()])).to.deep.equal([
-            ["docker-service-disallow-unpinned-images", 'Service "api" must pin its image to a version tag or digest, got "ghcr.io/sophia-ai/api:latest".'],
-            ["docker-service-disallow-plaintext-secrets", 'Service "api" must not pass a secret in plaintext env var POSTGRES_PASSWORD; mount it as a Docker secret file and pass its path (POSTGRES_PASSWORD_FILE).'],
+        expect(
+            res.getDiagnosticsList().map((d) => [d.getPolicyname(), d.getMessage().split("\n").pop()]),
+        ).to.deep.equal([
+            [
+                "docker-service-disallow-unpinned-images",
+                'Service "api" must pin its image to a version tag or digest, got "ghcr.io/sophia-ai/api:latest".',
+            ],
+            [
+                "docker-service-disallow-plaintext-secrets",
+                'Service "api" must not pass a secret in plaintext env var POSTGRES_PASSWORD; mount it as a Docker secret file and pass its path (POSTGRES_PASSWORD_FILE).',
+            ],
         ]);
     });
 
     it("reads deleteBeforeReplace from the resource options the engine sends", async () => {
         const analyze = async (deleteBeforeReplace: boolean) => {
             const req = new analyzerPb.AnalyzeRequest()
-                .setType(ACTIONS_SECRET).setName("deploy-token").setUrn(`urn:pulumi:prod::sophia-infra::${ACTIONS_SECRET}::deploy-token`)
+                .setType(ACTIONS_SECRET)
+                .setName("deploy-token")
+                .setUrn(`urn:pulumi:prod::sophia-infra::${ACTIONS_SECRET}::deploy-token`)
                 .setProperties(Struct.fromJavaScript(actionsSecret()))
-                .setOptions(new analyzerPb.AnalyzerResourceOptions().setDeletebeforereplace(deleteBeforeReplace).setDeletebeforereplacedefined(true));
-            const res = await call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(client.analyze.bind(client), req);
+                .setOptions(
+                    new analyzerPb.AnalyzerResourceOptions()
+                        .setDeletebeforereplace(deleteBeforeReplace)
+                        .setDeletebeforereplacedefined(true),
+                );
+            const res = await call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(
+                client.analyze.bind(client),
+                req,
+            );
             return res.getDiagnosticsList().map((d) => d.getPolicyname());
         };
         expect(await analyze(true)).to.deep.equal([]);

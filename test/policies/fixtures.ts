@@ -18,14 +18,25 @@ const medium = resolveTierSpec("medium", DEFAULT_TIERS.medium, "test");
 export function appService(): Record<string, any> {
     return {
         name: "api",
-        labels: [{ label: "sophia.service", value: "api" }, { label: "sophia.tier", value: "medium" }],
+        labels: [
+            { label: "sophia.service", value: "api" },
+            { label: "sophia.tier", value: "medium" },
+        ],
         mode: { replicated: { replicas: 2 } },
         taskSpec: {
             containerSpec: {
                 image: "ghcr.io/sophia-ai/api:1.2.3",
                 env: { LOG_LEVEL: "info", API_TOKEN_FILE: "/run/secrets/api_token", CACHE_KEY_PREFIX: "v1" },
-                secrets: [{ secretId: "s1", secretName: "api-secret-token-abc1234", fileName: "/run/secrets/api_token" }],
-                healthcheck: { tests: ["CMD", "curl", "-fsS", "http://localhost:8000/health"], interval: "20s", timeout: "10s", retries: 3, startPeriod: "40s" },
+                secrets: [
+                    { secretId: "s1", secretName: "api-secret-token-abc1234", fileName: "/run/secrets/api_token" },
+                ],
+                healthcheck: {
+                    tests: ["CMD", "curl", "-fsS", "http://localhost:8000/health"],
+                    interval: "20s",
+                    timeout: "10s",
+                    retries: 3,
+                    startPeriod: "40s",
+                },
             },
             resources: {
                 limits: { ...medium.limits },
@@ -33,7 +44,13 @@ export function appService(): Record<string, any> {
             },
             networksAdvanceds: [{ id: "net-overlay-id" }],
         },
-        updateConfig: { parallelism: 1, delay: "10s", failureAction: "rollback", monitor: "100s", order: "start-first" },
+        updateConfig: {
+            parallelism: 1,
+            delay: "10s",
+            failureAction: "rollback",
+            monitor: "100s",
+            order: "start-first",
+        },
         endpointSpec: { mode: "vip" },
     };
 }
@@ -45,10 +62,22 @@ export function redisService(): Record<string, any> {
     svc.labels = [{ label: "sophia.tier", value: "custom" }];
     svc.taskSpec.containerSpec = {
         image: "redis:7.2.5-bookworm",
-        args: ["redis-server", "/run/secrets/redis_auth.conf", "--maxmemory", "4gb", "--maxmemory-policy", "allkeys-lru", "--appendonly", "yes"],
+        args: [
+            "redis-server",
+            "/run/secrets/redis_auth.conf",
+            "--maxmemory",
+            "4gb",
+            "--maxmemory-policy",
+            "allkeys-lru",
+            "--appendonly",
+            "yes",
+        ],
         healthcheck: { tests: ["CMD-SHELL", "redis-cli ping"], interval: "20s", retries: 3, startPeriod: "30s" },
     };
-    svc.taskSpec.resources = { limits: { nanoCpus: 2e9, memoryBytes: 6 * GiB }, reservation: { nanoCpus: 1e9, memoryBytes: 4 * GiB } };
+    svc.taskSpec.resources = {
+        limits: { nanoCpus: 2e9, memoryBytes: 6 * GiB },
+        reservation: { nanoCpus: 1e9, memoryBytes: 4 * GiB },
+    };
     svc.updateConfig.monitor = "90s";
     return svc;
 }
@@ -63,10 +92,16 @@ export function postgresService(): Record<string, any> {
         args: pgSettingsToArgs(pgTune({ memoryBytes: 4 * GiB, cpus: 2 })),
         env: { POSTGRES_PASSWORD_FILE: "/run/secrets/postgres_password", POSTGRES_USER: "sophia" },
         secrets: [{ secretId: "s2", fileName: "/run/secrets/postgres_password" }],
-        mounts: [{ type: "volume", target: "/var/lib/postgresql/data", source: "pgdata" }, { type: "tmpfs", target: "/dev/shm", tmpfsOptions: { sizeBytes: pgShmBytes(4 * GiB) } }],
+        mounts: [
+            { type: "volume", target: "/var/lib/postgresql/data", source: "pgdata" },
+            { type: "tmpfs", target: "/dev/shm", tmpfsOptions: { sizeBytes: pgShmBytes(4 * GiB) } },
+        ],
         healthcheck: { tests: ["CMD", "pg_isready"], interval: "10s", retries: 5, startPeriod: "60s" },
     };
-    svc.taskSpec.resources = { limits: { nanoCpus: 2e9, memoryBytes: 4 * GiB }, reservation: { nanoCpus: 1e9, memoryBytes: 2 * GiB } };
+    svc.taskSpec.resources = {
+        limits: { nanoCpus: 2e9, memoryBytes: 4 * GiB },
+        reservation: { nanoCpus: 1e9, memoryBytes: 2 * GiB },
+    };
     svc.updateConfig.monitor = "110s";
     return svc;
 }

@@ -67,18 +67,35 @@ describe("policy pack", () => {
     });
 
     it("copes with missing fields: no policy throws on empty or partial resources", async () => {
-        const types = ["docker:index/service:Service", "docker:index/network:Network", "docker:index/image:Image",
-            "github:index/actionsSecret:ActionsSecret", "docker:index/secret:Secret"];
-        const partial = [{}, { taskSpec: {} }, { taskSpec: { containerSpec: {}, resources: {} } }, { driver: "overlay" }, { labels: [] }];
+        const types = [
+            "docker:index/service:Service",
+            "docker:index/network:Network",
+            "docker:index/image:Image",
+            "github:index/actionsSecret:ActionsSecret",
+            "docker:index/secret:Secret",
+        ];
+        const partial = [
+            {},
+            { taskSpec: {} },
+            { taskSpec: { containerSpec: {}, resources: {} } },
+            { driver: "overlay" },
+            { labels: [] },
+        ];
         for (const policy of policies) {
             if ("validateStack" in policy) {
                 await runStackPolicy(policy as StackValidationPolicy, []);
-                await runStackPolicy(policy as StackValidationPolicy, types.map((type, i) => ({ type, name: `r${i}`, props: {} })));
+                await runStackPolicy(
+                    policy as StackValidationPolicy,
+                    types.map((type, i) => ({ type, name: `r${i}`, props: {} })),
+                );
                 continue;
             }
             for (const type of types) {
                 for (const props of partial) {
-                    await runResourcePolicy(policy as ResourceValidationPolicy, resourceArgs(policy, type, JSON.parse(JSON.stringify(props))));
+                    await runResourcePolicy(
+                        policy as ResourceValidationPolicy,
+                        resourceArgs(policy, type, JSON.parse(JSON.stringify(props))),
+                    );
                 }
             }
         }

@@ -1,6 +1,11 @@
 import { expect } from "chai";
 import type {
-    Policy, PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs,
+    Policy,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
 import { configWithDefaults } from "../../policies/lib/config";
@@ -21,7 +26,12 @@ export interface ResourceOptions {
  * ResourceValidationArgs built by hand, as the analyzer builds them (pulumi/pulumi-policy-aws `createResourceValidationArgs`):
  * `getConfig` returns the schema defaults overlaid with `config`, as the CLI does.
  */
-export function resourceArgs(policy: Policy, type: string, props: Record<string, any>, opts: ResourceOptions = {}): ResourceValidationArgs {
+export function resourceArgs(
+    policy: Policy,
+    type: string,
+    props: Record<string, any>,
+    opts: ResourceOptions = {},
+): ResourceValidationArgs {
     const name = opts.name ?? "test";
     return {
         type,
@@ -29,7 +39,10 @@ export function resourceArgs(policy: Policy, type: string, props: Record<string,
         urn: `urn:pulumi:test::sophia-infra::${type}::${name}`,
         name,
         opts: {
-            protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [],
+            protect: false,
+            ignoreChanges: [],
+            aliases: [],
+            additionalSecretOutputs: [],
             customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
             deleteBeforeReplace: opts.deleteBeforeReplace,
         },
@@ -37,14 +50,21 @@ export function resourceArgs(policy: Policy, type: string, props: Record<string,
         isType: () => false,
         asType: () => undefined,
         getConfig: <T extends object>() => configWithDefaults<T>(policy.configSchema, opts.config),
-        notApplicable: (reason?: string): never => { throw new NotApplicable(reason); },
+        notApplicable: (reason?: string): never => {
+            throw new NotApplicable(reason);
+        },
     };
 }
 
 /** Runs a resource policy's validations and returns the reported messages (none when not applicable). */
-export async function runResourcePolicy(policy: ResourceValidationPolicy, args: ResourceValidationArgs): Promise<string[]> {
+export async function runResourcePolicy(
+    policy: ResourceValidationPolicy,
+    args: ResourceValidationArgs,
+): Promise<string[]> {
     const messages: string[] = [];
-    const report: ReportViolation = (message) => { messages.push(message); };
+    const report: ReportViolation = (message) => {
+        messages.push(message);
+    };
     const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource!];
     for (const validate of validations) {
         try {
@@ -68,14 +88,21 @@ export interface StackResource {
 }
 
 /** Runs a stack policy and returns `[urn, message]` pairs. */
-export async function runStackPolicy(policy: StackValidationPolicy, resources: StackResource[], config?: object): Promise<[string, string][]> {
+export async function runStackPolicy(
+    policy: StackValidationPolicy,
+    resources: StackResource[],
+    config?: object,
+): Promise<[string, string][]> {
     const built: PolicyResource[] = resources.map((r) => ({
         type: r.type,
         name: r.name,
         props: r.props,
         urn: `urn:pulumi:test::sophia-infra::${r.type}::${r.name}`,
         opts: {
-            protect: false, ignoreChanges: [], aliases: [], additionalSecretOutputs: [],
+            protect: false,
+            ignoreChanges: [],
+            aliases: [],
+            additionalSecretOutputs: [],
             customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
         },
         dependencies: [],
@@ -84,26 +111,39 @@ export async function runStackPolicy(policy: StackValidationPolicy, resources: S
         asType: () => undefined,
     }));
     resources.forEach((r, i) => {
-        built[i].propertyDependencies.taskSpec = (r.taskSpecDependsOn ?? []).map((n) => built.find((b) => b.name === n)!);
+        built[i].propertyDependencies.taskSpec = (r.taskSpecDependsOn ?? []).map((n) =>
+            built.find((b) => b.name === n)!,
+        );
     });
     const found: [string, string][] = [];
     const args: StackValidationArgs = {
         resources: built,
         stackTags: new Map(),
         getConfig: <T extends object>() => configWithDefaults<T>(policy.configSchema, config),
-        notApplicable: (reason?: string): never => { throw new NotApplicable(reason); },
+        notApplicable: (reason?: string): never => {
+            throw new NotApplicable(reason);
+        },
     };
-    await policy.validateStack(args, (message, urn) => { found.push([urn ?? "", message]); });
+    await policy.validateStack(args, (message, urn) => {
+        found.push([urn ?? "", message]);
+    });
     return found;
 }
 
 /** Asserts that the resource passes the policy. */
-export async function assertNoViolations(policy: ResourceValidationPolicy, args: ResourceValidationArgs): Promise<void> {
+export async function assertNoViolations(
+    policy: ResourceValidationPolicy,
+    args: ResourceValidationArgs,
+): Promise<void> {
     expect(await runResourcePolicy(policy, args)).to.deep.equal([]);
 }
 
 /** Asserts that the policy reports exactly these messages for the resource. */
-export async function assertViolations(policy: ResourceValidationPolicy, args: ResourceValidationArgs, ...messages: string[]): Promise<void> {
+export async function assertViolations(
+    policy: ResourceValidationPolicy,
+    args: ResourceValidationArgs,
+    ...messages: string[]
+): Promise<void> {
     expect(await runResourcePolicy(policy, args)).to.deep.equal(messages);
 }
 

@@ -6,8 +6,12 @@ import { parse } from "yaml";
 const DIR = path.resolve(__dirname, "../../.github/workflows");
 const load = (file: string) => parse(fs.readFileSync(path.join(DIR, file), "utf8"), { strict: true, uniqueKeys: true });
 const steps = (job: any): any[] => job.steps;
-const uses = (job: any, action: string) => steps(job).filter((s) => typeof s.uses === "string" && s.uses.startsWith(`${action}@`));
-const runs = (job: any) => steps(job).filter((s) => s.run).map((s) => `${s["working-directory"] ?? "."}: ${s.run}`);
+const uses = (job: any, action: string) =>
+    steps(job).filter((s) => typeof s.uses === "string" && s.uses.startsWith(`${action}@`));
+const runs = (job: any) =>
+    steps(job)
+        .filter((s) => s.run)
+        .map((s) => `${s["working-directory"] ?? "."}: ${s.run}`);
 
 /** The common shape of a job that runs Pulumi: checkout, Node 20, npm ci at the root and in policies/, the action with the pack. */
 function expectPulumiJob(job: any, command: string): any {
@@ -17,17 +21,25 @@ function expectPulumiJob(job: any, command: string): any {
     const [pulumi] = uses(job, "pulumi/actions");
     expect(pulumi.uses).to.equal("pulumi/actions@v6");
     expect(pulumi.with).to.include({ command, policyPacks: "policies" });
-    expect(pulumi.with.policyPackConfigs).to.match(/^policies\/config\/\$\{\{ (vars\.PULUMI_STACK|matrix\.stack) \}\}\.json$/);
+    expect(pulumi.with.policyPackConfigs).to.match(
+        /^policies\/config\/\$\{\{ (vars\.PULUMI_STACK|matrix\.stack) \}\}\.json$/,
+    );
     expect(job.env.PULUMI_ACCESS_TOKEN).to.equal("${{ secrets.PULUMI_ACCESS_TOKEN }}");
     // The action must come after the pack's dependencies are installed.
-    expect(steps(job).indexOf(pulumi)).to.be.greaterThan(steps(job).findIndex((s) => s["working-directory"] === "policies"));
+    expect(steps(job).indexOf(pulumi)).to.be.greaterThan(
+        steps(job).findIndex((s) => s["working-directory"] === "policies"),
+    );
     return pulumi;
 }
 
 /** The checks every PR and deployment runs before Pulumi. */
 function expectChecks(job: any): void {
     expect(runs(job)).to.include.ordered.members([
-        ".: bash scripts/install-system-deps.sh", ".: npm ci", ".: npm run typecheck", ".: npm test", ".: npm run policy:check:plans",
+        ".: bash scripts/install-system-deps.sh",
+        ".: npm ci",
+        ".: npm run typecheck",
+        ".: npm test",
+        ".: npm run policy:check:plans",
     ]);
 }
 
@@ -78,8 +90,13 @@ describe("GitHub workflows", () => {
             const rest = {
                 issues: {
                     listForRepo: "listForRepo",
-                    createComment: async (a: any) => { calls.push(["comment", a]); },
-                    create: async (a: any) => { calls.push(["create", a]); return { data: { number: 99 } }; },
+                    createComment: async (a: any) => {
+                        calls.push(["comment", a]);
+                    },
+                    create: async (a: any) => {
+                        calls.push(["create", a]);
+                        return { data: { number: 99 } };
+                    },
                 },
             };
             const github = {
@@ -93,7 +110,10 @@ describe("GitHub workflows", () => {
             const context = { repo: { owner: "sophia-ai", repo: "sophia-infra" } };
             const core = { info: () => undefined };
             const saved = { ...process.env };
-            Object.assign(process.env, { STACK: "prod", RUN_URL: "https://github.com/sophia-ai/sophia-infra/actions/runs/1" });
+            Object.assign(process.env, {
+                STACK: "prod",
+                RUN_URL: "https://github.com/sophia-ai/sophia-infra/actions/runs/1",
+            });
             try {
                 await new AsyncFunction("github", "context", "core", "require", script)(github, context, core, require);
             } finally {
@@ -105,7 +125,12 @@ describe("GitHub workflows", () => {
         it("opens a labelled issue when none is open", async () => {
             const calls = await runScript([{ number: 5, title: "Something else" }]);
             expect(calls.map(([k]) => k)).to.deep.equal(["list", "create"]);
-            expect(calls[0][1]).to.include({ owner: "sophia-ai", repo: "sophia-infra", state: "open", labels: "drift" });
+            expect(calls[0][1]).to.include({
+                owner: "sophia-ai",
+                repo: "sophia-infra",
+                state: "open",
+                labels: "drift",
+            });
             expect(calls[1][1]).to.include({ title: "Drift detected in stack prod" });
             expect(calls[1][1].labels).to.deep.equal(["drift"]);
             expect(calls[1][1].body).to.include("https://github.com/sophia-ai/sophia-infra/actions/runs/1");
@@ -113,7 +138,10 @@ describe("GitHub workflows", () => {
 
         it("comments on the open drift issue instead of opening another", async () => {
             const calls = await runScript([{ number: 7, title: "Drift detected in stack prod" }]);
-            expect(calls.map(([k, a]) => [k, a.issue_number])).to.deep.equal([["list", undefined], ["comment", 7]]);
+            expect(calls.map(([k, a]) => [k, a.issue_number])).to.deep.equal([
+                ["list", undefined],
+                ["comment", 7],
+            ]);
         });
     });
 });

@@ -29,7 +29,11 @@ export interface FakeAlertmanager {
     close(): Promise<void>;
 }
 
-const fp = (l: Record<string, string>) => Object.keys(l).sort().map((k) => `${k}=${l[k]}`).join(",");
+const fp = (l: Record<string, string>) =>
+    Object.keys(l)
+        .sort()
+        .map((k) => `${k}=${l[k]}`)
+        .join(",");
 
 /** Starts the fake on 127.0.0.1. */
 export async function startFakeAlertmanager(opts: { port?: number } = {}): Promise<FakeAlertmanager> {
@@ -46,9 +50,19 @@ export async function startFakeAlertmanager(opts: { port?: number } = {}): Promi
         if (path !== "/api/v2/alerts") return send(res, 404, "not found");
         if (req.method === "GET") {
             const now = Date.now();
-            return send(res, 200, [...latest.values()].map((a) => ({
-                ...a, fingerprint: fp(a.labels), status: { state: a.endsAt && Date.parse(a.endsAt) <= now ? "unprocessed" : "active", silencedBy: [], inhibitedBy: [] },
-            })));
+            return send(
+                res,
+                200,
+                [...latest.values()].map((a) => ({
+                    ...a,
+                    fingerprint: fp(a.labels),
+                    status: {
+                        state: a.endsAt && Date.parse(a.endsAt) <= now ? "unprocessed" : "active",
+                        silencedBy: [],
+                        inhibitedBy: [],
+                    },
+                })),
+            );
         }
         if (req.method !== "POST") return send(res, 405, "method not allowed");
         postCount++;
@@ -64,8 +78,10 @@ export async function startFakeAlertmanager(opts: { port?: number } = {}): Promi
         }
         if (!Array.isArray(alerts)) return send(res, 400, "body must be an array of alerts");
         for (const a of alerts as PostedAlert[]) {
-            if (!a || typeof a.labels !== "object" || !a.labels.alertname) return send(res, 400, "every alert needs labels.alertname");
-            for (const v of Object.values(a.labels)) if (typeof v !== "string") return send(res, 400, "label values must be strings");
+            if (!a || typeof a.labels !== "object" || !a.labels.alertname)
+                return send(res, 400, "every alert needs labels.alertname");
+            for (const v of Object.values(a.labels))
+                if (typeof v !== "string") return send(res, 400, "label values must be strings");
         }
         for (const a of alerts as PostedAlert[]) {
             posted.push(a);
@@ -80,7 +96,9 @@ export async function startFakeAlertmanager(opts: { port?: number } = {}): Promi
     });
     const { url, port, close } = await listenLoopback(server, opts.port);
     return {
-        url, port, posted,
+        url,
+        port,
+        posted,
         posts: () => postCount,
         fail: (status, times = 1) => void (failing = { status, times }),
         close,
@@ -88,5 +106,7 @@ export async function startFakeAlertmanager(opts: { port?: number } = {}): Promi
 }
 
 if (require.main === module) {
-    void startFakeAlertmanager({ port: Number(cliArg("port") ?? 0) }).then((f) => serveUntilSignal(f, `fake Alertmanager listening on ${f.url}`));
+    void startFakeAlertmanager({ port: Number(cliArg("port") ?? 0) }).then((f) =>
+        serveUntilSignal(f, `fake Alertmanager listening on ${f.url}`),
+    );
 }

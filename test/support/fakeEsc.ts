@@ -13,7 +13,11 @@ import { listenLoopback } from "./loopbackServer";
 import { cliArg as arg, serveUntilSignal } from "./standalone";
 import { randomUUID } from "node:crypto";
 
-interface Revision { number: number; created: string; properties: Record<string, unknown> }
+interface Revision {
+    number: number;
+    created: string;
+    properties: Record<string, unknown>;
+}
 
 export interface FakeEscOptions {
     port?: number;
@@ -23,7 +27,11 @@ export interface FakeEscOptions {
 }
 
 /** One request the fake answered. */
-export interface EscCall { method: string; path: string; status: number }
+export interface EscCall {
+    method: string;
+    path: string;
+    status: number;
+}
 
 export interface FakeEsc {
     readonly url: string;
@@ -41,9 +49,15 @@ function toProperties(values: Record<string, unknown>, secrets: Set<string>, pre
     for (const [k, v] of Object.entries(values)) {
         const path = prefix ? `${prefix}.${k}` : k;
         const secret = secrets.has(path);
-        const trace = { def: { environment: "fake", begin: { line: 1, column: 1, byte: 0 }, end: { line: 1, column: 1, byte: 0 } } };
+        const trace = {
+            def: { environment: "fake", begin: { line: 1, column: 1, byte: 0 }, end: { line: 1, column: 1, byte: 0 } },
+        };
         if (v && typeof v === "object" && !Array.isArray(v)) {
-            out[k] = { value: toProperties(v as Record<string, unknown>, secrets, path), ...(secret ? { secret: true } : {}), trace };
+            out[k] = {
+                value: toProperties(v as Record<string, unknown>, secrets, path),
+                ...(secret ? { secret: true } : {}),
+                trace,
+            };
         } else if (Array.isArray(v)) {
             out[k] = { value: v.map((e) => ({ value: e, trace })), ...(secret ? { secret: true } : {}), trace };
         } else {
@@ -69,7 +83,8 @@ export async function startFakeEsc(opts: FakeEscOptions = {}): Promise<FakeEsc> 
     function route(req: IncomingMessage, res: ServerResponse): void {
         const url = new URL(req.url ?? "/", "http://localhost");
         const method = req.method ?? "GET";
-        if (req.headers.authorization !== `token ${token}`) return send(res, 401, { code: 401, message: "Unauthorized: No credentials provided or are invalid." });
+        if (req.headers.authorization !== `token ${token}`)
+            return send(res, 401, { code: 401, message: "Unauthorized: No credentials provided or are invalid." });
         const f = failures.find((x) => url.pathname.includes(x.path));
         if (f) {
             if (--f.times <= 0) failures.splice(failures.indexOf(f), 1);
@@ -85,14 +100,30 @@ export async function startFakeEsc(opts: FakeEscOptions = {}): Promise<FakeEsc> 
         if (method === "GET" && rest === "/versions") {
             const before = Number(url.searchParams.get("before") ?? Infinity);
             const count = Number(url.searchParams.get("count") ?? 500);
-            const list = revs.filter((r) => r.number < before).reverse().slice(0, count)
-                .map((r) => ({ number: r.number, created: r.created, creatorLogin: "fake", creatorName: "Fake", tags: r === latest ? ["latest"] : [] }));
+            const list = revs
+                .filter((r) => r.number < before)
+                .reverse()
+                .slice(0, count)
+                .map((r) => ({
+                    number: r.number,
+                    created: r.created,
+                    creatorLogin: "fake",
+                    creatorName: "Fake",
+                    tags: r === latest ? ["latest"] : [],
+                }));
             return send(res, 200, list);
         }
         const tm = /^\/versions\/tags\/([^/]+)$/.exec(rest);
         if (method === "GET" && tm) {
             if (tm[1] !== "latest") return send(res, 404, { code: 404, message: `Tag '${tm[1]}' not found` });
-            return send(res, 200, { name: "latest", revision: latest.number, created: revs[0].created, modified: latest.created, editorLogin: "fake", editorName: "Fake" });
+            return send(res, 200, {
+                name: "latest",
+                revision: latest.number,
+                created: revs[0].created,
+                modified: latest.created,
+                editorLogin: "fake",
+                editorName: "Fake",
+            });
         }
         const open = (r: Revision | undefined) => {
             if (!r) return send(res, 404, { code: 404, message: "Revision not found" });
@@ -102,7 +133,8 @@ export async function startFakeEsc(opts: FakeEscOptions = {}): Promise<FakeEsc> 
         };
         if (method === "POST" && rest === "/open") return open(latest);
         const vm = /^\/versions\/(\d+|latest)\/open$/.exec(rest);
-        if (method === "POST" && vm) return open(vm[1] === "latest" ? latest : revs.find((r) => r.number === Number(vm[1])));
+        if (method === "POST" && vm)
+            return open(vm[1] === "latest" ? latest : revs.find((r) => r.number === Number(vm[1])));
         const om = /^\/open\/([^/]+)$/.exec(rest);
         if (method === "GET" && om) {
             const s = sessions.get(om[1]);
@@ -113,7 +145,9 @@ export async function startFakeEsc(opts: FakeEscOptions = {}): Promise<FakeEsc> 
     }
 
     const server = http.createServer((req, res) => {
-        res.on("finish", () => calls.push({ method: req.method ?? "", path: (req.url ?? "").split("?")[0], status: res.statusCode }));
+        res.on("finish", () =>
+            calls.push({ method: req.method ?? "", path: (req.url ?? "").split("?")[0], status: res.statusCode }),
+        );
         req.resume();
         req.on("end", () => {
             if (opts.latencyMs) setTimeout(() => route(req, res), opts.latencyMs);
@@ -127,7 +161,11 @@ export async function startFakeEsc(opts: FakeEscOptions = {}): Promise<FakeEsc> 
         calls,
         setEnvironment(ref, values, secrets = []) {
             const revs = envs.get(ref) ?? [];
-            const rev = { number: revs.length + 1, created: new Date().toISOString(), properties: toProperties(values, new Set(secrets)) };
+            const rev = {
+                number: revs.length + 1,
+                created: new Date().toISOString(),
+                properties: toProperties(values, new Set(secrets)),
+            };
             envs.set(ref, [...revs, rev]);
             return rev.number;
         },
@@ -141,7 +179,10 @@ if (require.main === module) {
         const fake = await startFakeEsc({ port: Number(arg("port") ?? 0), token: arg("token") });
         const seedPath = arg("seed");
         if (seedPath) {
-            const seed = JSON.parse(readFileSync(seedPath, "utf8")) as Record<string, { values: Record<string, unknown>; secrets?: string[] }>;
+            const seed = JSON.parse(readFileSync(seedPath, "utf8")) as Record<
+                string,
+                { values: Record<string, unknown>; secrets?: string[] }
+            >;
             for (const [ref, e] of Object.entries(seed)) fake.setEnvironment(ref, e.values, e.secrets);
         }
         serveUntilSignal(fake, `fake ESC listening on ${fake.url}`);

@@ -13,9 +13,26 @@ import { cliArg as arg, serveUntilSignal } from "./standalone";
 // libsodium-wrappers: CommonJS build (its ESM entry is broken).
 import sodium = require("libsodium-wrappers");
 
-interface StoredSecret { value: string; created_at: string; updated_at: string; visibility?: string; selected?: number[] }
-interface Store { secrets: Map<string, StoredSecret>; publicKey: Uint8Array; privateKey: Uint8Array; keyId: string }
-interface Repo { id: number; owner: string; name: string; private: boolean; environments: Set<string> }
+interface StoredSecret {
+    value: string;
+    created_at: string;
+    updated_at: string;
+    visibility?: string;
+    selected?: number[];
+}
+interface Store {
+    secrets: Map<string, StoredSecret>;
+    publicKey: Uint8Array;
+    privateKey: Uint8Array;
+    keyId: string;
+}
+interface Repo {
+    id: number;
+    owner: string;
+    name: string;
+    private: boolean;
+    environments: Set<string>;
+}
 
 /** A scripted failure for matching requests. */
 export interface Failure {
@@ -30,7 +47,11 @@ export interface Failure {
 }
 
 /** One request the fake answered. */
-export interface Call { method: string; path: string; status: number }
+export interface Call {
+    method: string;
+    path: string;
+    status: number;
+}
 
 export interface FakeGitHubOptions {
     port?: number;
@@ -42,7 +63,10 @@ export interface FakeGitHubOptions {
     rateLimit?: number;
 }
 
-export type ScopeRef = { scope: "org"; owner: string } | { scope: "repo"; owner: string; repo: string } | { scope: "environment"; owner: string; repo: string; environment: string };
+export type ScopeRef =
+    | { scope: "org"; owner: string }
+    | { scope: "repo"; owner: string; repo: string }
+    | { scope: "environment"; owner: string; repo: string; environment: string };
 
 /** Handle on a running fake. */
 export interface FakeGitHub {
@@ -65,7 +89,11 @@ export interface FakeGitHub {
 }
 
 const storeKey = (r: ScopeRef): string =>
-    r.scope === "org" ? `org:${r.owner}` : r.scope === "repo" ? `repo:${r.owner}/${r.repo}` : `env:${r.owner}/${r.repo}/${r.environment}`;
+    r.scope === "org"
+        ? `org:${r.owner}`
+        : r.scope === "repo"
+          ? `repo:${r.owner}/${r.repo}`
+          : `env:${r.owner}/${r.repo}/${r.environment}`;
 
 /** Starts the fake on 127.0.0.1. */
 export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<FakeGitHub> {
@@ -142,12 +170,25 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     };
 
     const listView = (name: string, s: StoredSecret, org?: string) => ({
-        name, created_at: s.created_at, updated_at: s.updated_at,
-        ...(org ? { visibility: s.visibility, ...(s.visibility === "selected" ? { selected_repositories_url: `https://api.github.com/orgs/${org}/actions/secrets/${name}/repositories` } : {}) } : {}),
+        name,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+        ...(org
+            ? {
+                  visibility: s.visibility,
+                  ...(s.visibility === "selected"
+                      ? {
+                            selected_repositories_url: `https://api.github.com/orgs/${org}/actions/secrets/${name}/repositories`,
+                        }
+                      : {}),
+              }
+            : {}),
     });
 
     const visibleTo = (repo: Repo, s: StoredSecret) =>
-        s.visibility === "all" || (s.visibility === "private" && repo.private) || (s.visibility === "selected" && (s.selected ?? []).includes(repo.id));
+        s.visibility === "all" ||
+        (s.visibility === "private" && repo.private) ||
+        (s.visibility === "selected" && (s.selected ?? []).includes(repo.id));
 
     async function route(req: IncomingMessage, res: ServerResponse, rawBody: string): Promise<void> {
         const url = new URL(req.url ?? "/", "http://localhost");
@@ -157,15 +198,28 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
             if (p === "/_fake/calls") return send(res, 200, calls);
             if (p === "/_fake/secrets") {
                 const out: unknown[] = [];
-                for (const [k, s] of stores) for (const [n, v] of s.secrets) out.push({ store: k, name: n, value: v.value, updated_at: v.updated_at, visibility: v.visibility });
+                for (const [k, s] of stores)
+                    for (const [n, v] of s.secrets)
+                        out.push({
+                            store: k,
+                            name: n,
+                            value: v.value,
+                            updated_at: v.updated_at,
+                            visibility: v.visibility,
+                        });
                 return send(res, 200, out);
             }
             return send(res, 404, { message: "Not Found" });
         }
         const auth = req.headers.authorization ?? "";
-        if (auth !== `token ${token}` && auth !== `Bearer ${token}`) return send(res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" });
+        if (auth !== `token ${token}` && auth !== `Bearer ${token}`)
+            return send(res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" });
         remaining--;
-        const f = failures.find((x) => (!x.method || x.method === method) && (typeof x.path === "string" ? p.includes(x.path) : x.path.test(p)));
+        const f = failures.find(
+            (x) =>
+                (!x.method || x.method === method) &&
+                (typeof x.path === "string" ? p.includes(x.path) : x.path.test(p)),
+        );
         if (f) {
             f.times = (f.times ?? 1) - 1;
             if (f.times <= 0) failures.splice(failures.indexOf(f), 1);
@@ -182,10 +236,21 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         } else if (seg[0] === "repos") {
             repo = repos.get(`${seg[1]}/${seg[2]}`);
             if (!repo) return send(res, 404, { message: "Not Found" });
-            if (seg.length === 3 && method === "GET") return send(res, 200, { id: repo.id, name: repo.name, full_name: `${repo.owner}/${repo.name}`, private: repo.private });
+            if (seg.length === 3 && method === "GET")
+                return send(res, 200, {
+                    id: repo.id,
+                    name: repo.name,
+                    full_name: `${repo.owner}/${repo.name}`,
+                    private: repo.private,
+                });
             if (seg[3] === "actions" && seg[4] === "organization-secrets" && seg.length === 5 && method === "GET") {
                 const org = stores.get(`org:${repo.owner}`);
-                const items = org ? [...org.secrets.entries()].filter(([, s]) => visibleTo(repo!, s)).sort(([a], [b]) => a.localeCompare(b)).map(([n, s]) => listView(n, s, repo!.owner)) : [];
+                const items = org
+                    ? [...org.secrets.entries()]
+                          .filter(([, s]) => visibleTo(repo!, s))
+                          .sort(([a], [b]) => a.localeCompare(b))
+                          .map(([n, s]) => listView(n, s, repo!.owner))
+                    : [];
                 return paginate(req, res, url, items, "secrets");
             }
             if (seg[3] === "actions" && seg[4] === "secrets") {
@@ -201,16 +266,24 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         const st = store(storeKey(ref));
         const isOrg = ref.scope === "org";
         if (rest.length === 0 && method === "GET") {
-            const items = [...st.secrets.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([n, s]) => listView(n, s, isOrg ? ref!.owner : undefined));
+            const items = [...st.secrets.entries()]
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([n, s]) => listView(n, s, isOrg ? ref!.owner : undefined));
             return paginate(req, res, url, items, "secrets");
         }
         if (rest.length === 1 && rest[0] === "public-key" && method === "GET") {
-            return send(res, 200, { key_id: st.keyId, key: sodium.to_base64(st.publicKey, sodium.base64_variants.ORIGINAL) });
+            return send(res, 200, {
+                key_id: st.keyId,
+                key: sodium.to_base64(st.publicKey, sodium.base64_variants.ORIGINAL),
+            });
         }
         if (rest.length !== 1) return send(res, 404, { message: "Not Found" });
         const name = rest[0].toUpperCase();
         const existing = st.secrets.get(name);
-        if (method === "GET") return existing ? send(res, 200, listView(name, existing, isOrg ? ref.owner : undefined)) : send(res, 404, { message: "Not Found" });
+        if (method === "GET")
+            return existing
+                ? send(res, 200, listView(name, existing, isOrg ? ref.owner : undefined))
+                : send(res, 404, { message: "Not Found" });
         if (method === "DELETE") {
             if (!existing) return send(res, 404, { message: "Not Found" });
             st.secrets.delete(name);
@@ -218,20 +291,38 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         }
         if (method === "PUT") {
             const body = parseBody(rawBody);
-            if (!/^[A-Z_][A-Z0-9_]*$/.test(name) || name.startsWith("GITHUB_")) return send(res, 422, { message: "Invalid secret name" });
-            if (typeof body.key_id !== "string") return send(res, 422, { message: "Invalid request.\n\n\"key_id\" wasn't supplied." });
+            if (!/^[A-Z_][A-Z0-9_]*$/.test(name) || name.startsWith("GITHUB_"))
+                return send(res, 422, { message: "Invalid secret name" });
+            if (typeof body.key_id !== "string")
+                return send(res, 422, { message: 'Invalid request.\n\n"key_id" wasn\'t supplied.' });
             if (body.key_id !== st.keyId) return send(res, 422, { message: "Bad key_id" });
-            if (isOrg && !["all", "private", "selected"].includes(String(body.visibility))) return send(res, 422, { message: "Invalid request.\n\n\"visibility\" wasn't supplied." });
+            if (isOrg && !["all", "private", "selected"].includes(String(body.visibility)))
+                return send(res, 422, { message: 'Invalid request.\n\n"visibility" wasn\'t supplied.' });
             let plain: string;
             try {
-                plain = sodium.to_string(sodium.crypto_box_seal_open(sodium.from_base64(String(body.encrypted_value), sodium.base64_variants.ORIGINAL), st.publicKey, st.privateKey));
+                plain = sodium.to_string(
+                    sodium.crypto_box_seal_open(
+                        sodium.from_base64(String(body.encrypted_value), sodium.base64_variants.ORIGINAL),
+                        st.publicKey,
+                        st.privateKey,
+                    ),
+                );
             } catch {
                 return send(res, 422, { message: "Could not decrypt encrypted_value" });
             }
             const now = stamp();
             st.secrets.set(name, {
-                value: plain, created_at: existing?.created_at ?? now, updated_at: now,
-                ...(isOrg ? { visibility: String(body.visibility), selected: Array.isArray(body.selected_repository_ids) ? (body.selected_repository_ids as number[]) : existing?.selected } : {}),
+                value: plain,
+                created_at: existing?.created_at ?? now,
+                updated_at: now,
+                ...(isOrg
+                    ? {
+                          visibility: String(body.visibility),
+                          selected: Array.isArray(body.selected_repository_ids)
+                              ? (body.selected_repository_ids as number[])
+                              : existing?.selected,
+                      }
+                    : {}),
             });
             return send(res, existing ? 204 : 201, existing ? undefined : {});
         }
@@ -239,7 +330,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     }
 
     const server = http.createServer((req, res) => {
-        res.on("finish", () => calls.push({ method: req.method ?? "", path: (req.url ?? "").split("?")[0], status: res.statusCode }));
+        res.on("finish", () =>
+            calls.push({ method: req.method ?? "", path: (req.url ?? "").split("?")[0], status: res.statusCode }),
+        );
         // Read the whole request first: answering before the request is consumed stalls keep-alive connections.
         let data = "";
         req.on("data", (c) => (data += c));
@@ -258,7 +351,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         calls,
         addOrg: (org) => void orgs.add(org),
         addRepo(owner, name, o = {}) {
-            const r: Repo = { id: nextRepoId++, owner, name, private: o.private ?? true, environments: new Set(o.environments ?? []) };
+            const r: Repo = {
+                id: nextRepoId++,
+                owner,
+                name,
+                private: o.private ?? true,
+                environments: new Set(o.environments ?? []),
+            };
             repos.set(`${owner}/${name}`, r);
             return r.id;
         },
@@ -266,7 +365,17 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
             const st = store(storeKey(ref));
             const now = stamp();
             const prev = st.secrets.get(name.toUpperCase());
-            st.secrets.set(name.toUpperCase(), { value, created_at: prev?.created_at ?? now, updated_at: now, ...(ref.scope === "org" ? { visibility: extra.visibility ?? prev?.visibility ?? "private", selected: extra.selected ?? prev?.selected } : {}) });
+            st.secrets.set(name.toUpperCase(), {
+                value,
+                created_at: prev?.created_at ?? now,
+                updated_at: now,
+                ...(ref.scope === "org"
+                    ? {
+                          visibility: extra.visibility ?? prev?.visibility ?? "private",
+                          selected: extra.selected ?? prev?.selected,
+                      }
+                    : {}),
+            });
         },
         deleteSecret: (ref, name) => void store(storeKey(ref)).secrets.delete(name.toUpperCase()),
         value: (ref, name) => stores.get(storeKey(ref))?.secrets.get(name.toUpperCase())?.value,
@@ -297,7 +406,11 @@ export interface FakeGitHubSeed {
 
 if (require.main === module) {
     void (async () => {
-        const fake = await startFakeGitHub({ port: Number(arg("port") ?? 0), token: arg("token"), latencyMs: Number(arg("latency") ?? 0) });
+        const fake = await startFakeGitHub({
+            port: Number(arg("port") ?? 0),
+            token: arg("token"),
+            latencyMs: Number(arg("latency") ?? 0),
+        });
         const seedPath = arg("seed");
         if (seedPath) {
             const seed = JSON.parse(readFileSync(seedPath, "utf8")) as FakeGitHubSeed;

@@ -90,7 +90,11 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
             body = JSON.parse(raw);
         } catch {
             res.writeHead(400, { "content-type": "application/json" });
-            res.end(JSON.stringify({ error: { message: "invalid JSON", type: "invalid_request_error", param: null, code: null } }));
+            res.end(
+                JSON.stringify({
+                    error: { message: "invalid JSON", type: "invalid_request_error", param: null, code: null },
+                }),
+            );
             return;
         }
         const seen: SeenRequest = { path: req.url ?? "", headers: req.headers, body };
@@ -102,7 +106,18 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
         if (b.kind === "error") {
             if (b.delayMs) await sleep(b.delayMs);
             res.writeHead(b.status, { "content-type": "application/json", ...(b.headers ?? {}) });
-            res.end(JSON.stringify(b.body ?? { error: { message: `fake upstream error ${b.status}`, type: b.status === 429 ? "rate_limit_error" : "server_error", param: null, code: null } }));
+            res.end(
+                JSON.stringify(
+                    b.body ?? {
+                        error: {
+                            message: `fake upstream error ${b.status}`,
+                            type: b.status === 429 ? "rate_limit_error" : "server_error",
+                            param: null,
+                            code: null,
+                        },
+                    },
+                ),
+            );
             return;
         }
         const id = `chatcmpl-fake-${call}`;
@@ -126,12 +141,28 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
                     role: "assistant",
                     content: toolCalls ? null : content,
                     refusal: null,
-                    ...(toolCalls ? { tool_calls: toolCalls.map((t) => ({ id: t.id, type: "function", function: { name: t.name, arguments: t.arguments } })) } : {}),
+                    ...(toolCalls
+                        ? {
+                              tool_calls: toolCalls.map((t) => ({
+                                  id: t.id,
+                                  type: "function",
+                                  function: { name: t.name, arguments: t.arguments },
+                              })),
+                          }
+                        : {}),
                 },
                 logprobs: null,
                 finish_reason: finish,
             }));
-            const out = JSON.stringify({ id, object: "chat.completion", created, model, system_fingerprint: "fp_fake", choices, usage });
+            const out = JSON.stringify({
+                id,
+                object: "chat.completion",
+                created,
+                model,
+                system_fingerprint: "fp_fake",
+                choices,
+                usage,
+            });
             res.writeHead(200, { "content-type": "application/json", "x-ratelimit-remaining-requests": "99" });
             res.end(out);
             return;
@@ -140,22 +171,65 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
         const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
             `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, system_fingerprint: "fp_fake", choices, ...(includeUsage ? { usage: null } : {}), ...extra })}\n\n`;
         const pieces: string[] = [];
-        pieces.push(chunk([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]));
+        pieces.push(
+            chunk([{ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null }]),
+        );
         if (toolCalls) {
             toolCalls.forEach((t, i) => {
                 const half = Math.floor(t.arguments.length / 2);
-                pieces.push(chunk([{ index: 0, delta: { tool_calls: [{ index: i, id: t.id, type: "function", function: { name: t.name, arguments: t.arguments.slice(0, half) } }] }, logprobs: null, finish_reason: null }]));
-                pieces.push(chunk([{ index: 0, delta: { tool_calls: [{ index: i, function: { arguments: t.arguments.slice(half) } }] }, logprobs: null, finish_reason: null }]));
+                pieces.push(
+                    chunk([
+                        {
+                            index: 0,
+                            delta: {
+                                tool_calls: [
+                                    {
+                                        index: i,
+                                        id: t.id,
+                                        type: "function",
+                                        function: { name: t.name, arguments: t.arguments.slice(0, half) },
+                                    },
+                                ],
+                            },
+                            logprobs: null,
+                            finish_reason: null,
+                        },
+                    ]),
+                );
+                pieces.push(
+                    chunk([
+                        {
+                            index: 0,
+                            delta: { tool_calls: [{ index: i, function: { arguments: t.arguments.slice(half) } }] },
+                            logprobs: null,
+                            finish_reason: null,
+                        },
+                    ]),
+                );
             });
         } else {
             const n = b.kind === "ok" ? (b.pieces ?? 3) : 3;
             const size = Math.ceil(content.length / n);
-            for (let i = 0; i < content.length; i += size) pieces.push(chunk([{ index: 0, delta: { content: content.slice(i, i + size) }, logprobs: null, finish_reason: null }]));
+            for (let i = 0; i < content.length; i += size)
+                pieces.push(
+                    chunk([
+                        {
+                            index: 0,
+                            delta: { content: content.slice(i, i + size) },
+                            logprobs: null,
+                            finish_reason: null,
+                        },
+                    ]),
+                );
         }
         pieces.push(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finish }]));
         if (includeUsage) pieces.push(chunk([], { usage }));
         pieces.push("data: [DONE]\n\n");
-        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", "x-ratelimit-remaining-requests": "99" });
+        res.writeHead(200, {
+            "content-type": "text/event-stream",
+            "cache-control": "no-cache",
+            "x-ratelimit-remaining-requests": "99",
+        });
         res.flushHeaders();
         const limit = b.kind === "break" || b.kind === "stream-error" ? b.afterChunks : pieces.length;
         for (let i = 0; i < Math.min(limit, pieces.length); i++) {
@@ -170,7 +244,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
             return;
         }
         if (b.kind === "stream-error") {
-            res.end(`data: ${JSON.stringify({ error: { message: b.message ?? "fake upstream failed mid-stream", type: "server_error", param: null, code: null } })}\n\n`);
+            res.end(
+                `data: ${JSON.stringify({ error: { message: b.message ?? "fake upstream failed mid-stream", type: "server_error", param: null, code: null } })}\n\n`,
+            );
             return;
         }
         res.end();
@@ -195,11 +271,20 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
             }
             if (req.method === "GET" && (path === "/v1/models" || path === "/models")) {
                 res.writeHead(200, { "content-type": "application/json" });
-                res.end(JSON.stringify({ object: "list", data: [{ id: "fake-model", object: "model", created: 1712252235, owned_by: "fake" }] }));
+                res.end(
+                    JSON.stringify({
+                        object: "list",
+                        data: [{ id: "fake-model", object: "model", created: 1712252235, owned_by: "fake" }],
+                    }),
+                );
                 return;
             }
             res.writeHead(404, { "content-type": "application/json" });
-            res.end(JSON.stringify({ error: { message: "not found", type: "invalid_request_error", param: null, code: null } }));
+            res.end(
+                JSON.stringify({
+                    error: { message: "not found", type: "invalid_request_error", param: null, code: null },
+                }),
+            );
         });
     });
     const { url, port, close } = await listenLoopback(server, opts.port, opts.host);
@@ -233,7 +318,9 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
 }
 
 if (require.main === module) {
-    void startFakeOpenAI({ port: Number(cliArg("port") ?? 8000), host: cliArg("host") ?? "127.0.0.1", delayMs: Number(cliArg("delay-ms") ?? 0) }).then((f) =>
-        serveUntilSignal(f, `fake OpenAI upstream listening on ${f.baseURL}`),
-    );
+    void startFakeOpenAI({
+        port: Number(cliArg("port") ?? 8000),
+        host: cliArg("host") ?? "127.0.0.1",
+        delayMs: Number(cliArg("delay-ms") ?? 0),
+    }).then((f) => serveUntilSignal(f, `fake OpenAI upstream listening on ${f.baseURL}`));
 }

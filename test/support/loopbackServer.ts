@@ -22,9 +22,10 @@ export async function listenLoopback(server: http.Server, port = 0, host = "127.
     return {
         url: `http://127.0.0.1:${actual}`,
         port: actual,
-        close: () => new Promise<void>((r) => {
-            for (const s of sockets) s.destroy();
-            server.close(() => r());
-        }),
+        close: () =>
+            new Promise<void>((r) => {
+                for (const s of sockets) s.destroy();
+                server.close(() => r());
+            }),
     };
 }

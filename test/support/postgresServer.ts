@@ -64,13 +64,35 @@ export async function startPostgres(opts: { db?: string } = {}): Promise<Postgre
     const ids = process.getuid?.() === 0 ? pgIds() : undefined;
     if (ids) chownSync(dir, ids.uid, ids.gid);
     const asPg = ids ? { uid: ids.uid, gid: ids.gid } : {};
-    execFileSync(join(BIN, "initdb"), ["-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"], { ...asPg, stdio: "pipe", cwd: dir });
+    execFileSync(
+        join(BIN, "initdb"),
+        ["-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C"],
+        { ...asPg, stdio: "pipe", cwd: dir },
+    );
     const port = await freePort();
     let output = "";
-    const proc = spawn(join(BIN, "postgres"), [
-        "-D", dataDir, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1",
-        "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=50",
-    ], { ...asPg, cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(
+        join(BIN, "postgres"),
+        [
+            "-D",
+            dataDir,
+            "-p",
+            String(port),
+            "-k",
+            dir,
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=50",
+        ],
+        { ...asPg, cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
+    );
     proc.stdout?.on("data", (d) => (output = (output + d).slice(-4000)));
     proc.stderr?.on("data", (d) => (output = (output + d).slice(-4000)));
     await waitReady(port, proc, () => output);
@@ -86,11 +108,18 @@ export async function startPostgres(opts: { db?: string } = {}): Promise<Postgre
     };
     const url = await createDatabase(opts.db ?? "test");
     return {
-        url, port, dataDir, createDatabase,
+        url,
+        port,
+        dataDir,
+        createDatabase,
         async stop() {
             // Smart shutdown first (lets clients that are still closing finish, so they see no FATAL error), then fast,
             // then kill.
-            for (const [signal, waitMs] of [["SIGTERM", 3000], ["SIGINT", 10_000], ["SIGKILL", 5000]] as const) {
+            for (const [signal, waitMs] of [
+                ["SIGTERM", 3000],
+                ["SIGINT", 10_000],
+                ["SIGKILL", 5000],
+            ] as const) {
                 if (proc.exitCode !== null || proc.signalCode !== null) break;
                 const exited = new Promise((r) => proc.once("exit", r));
                 proc.kill(signal);

@@ -27,35 +27,42 @@ export async function installMocks(): Promise<void> {
         return;
     }
     installed = true;
-    await pulumi.runtime.setMocks({
-        newResource(args: pulumi.runtime.MockResourceArgs) {
-            recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
-            const state: Record<string, unknown> = { ...args.inputs };
-            if (args.type.startsWith("docker:") && state.name === undefined) {
-                state.name = `${args.name}-abc1234`;
-            }
-            if (args.type === "docker:index/image:Image") {
-                state.repoDigest = `${String(args.inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${"ab".repeat(32)}`;
-            }
-            if (/^github:index\/actions\w*Secret:/.test(args.type)) {
-                // What the provider reports after the write: GitHub's updated_at.
-                state.updatedAt = "2026-11-26T12:00:00Z";
-            }
-            if (args.type === "random:index/randomPassword:RandomPassword") {
-                state.result = "generated-password";
-            }
-            return { id: args.custom ? `${args.name}-id` : undefined, state };
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args: pulumi.runtime.MockResourceArgs) {
+                recorded.push({ type: args.type, name: args.name, inputs: args.inputs });
+                const state: Record<string, unknown> = { ...args.inputs };
+                if (args.type.startsWith("docker:") && state.name === undefined) {
+                    state.name = `${args.name}-abc1234`;
+                }
+                if (args.type === "docker:index/image:Image") {
+                    state.repoDigest = `${String(args.inputs.imageName).replace(/:[^:/]+$/, "")}@sha256:${"ab".repeat(32)}`;
+                }
+                if (/^github:index\/actions\w*Secret:/.test(args.type)) {
+                    // What the provider reports after the write: GitHub's updated_at.
+                    state.updatedAt = "2026-11-26T12:00:00Z";
+                }
+                if (args.type === "random:index/randomPassword:RandomPassword") {
+                    state.result = "generated-password";
+                }
+                return { id: args.custom ? `${args.name}-id` : undefined, state };
+            },
+            call(args: pulumi.runtime.MockCallArgs) {
+                calls.push({ token: args.token, inputs: args.inputs });
+                if (args.token === "github:index/getRepository:getRepository") {
+                    // A stable fake numeric id per repository.
+                    const fullName = String(args.inputs.fullName);
+                    return {
+                        ...args.inputs,
+                        repoId: [...fullName].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_000, 7),
+                    };
+                }
+                return args.inputs;
+            },
         },
-        call(args: pulumi.runtime.MockCallArgs) {
-            calls.push({ token: args.token, inputs: args.inputs });
-            if (args.token === "github:index/getRepository:getRepository") {
-                // A stable fake numeric id per repository.
-                const fullName = String(args.inputs.fullName);
-                return { ...args.inputs, repoId: [...fullName].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 1_000_000, 7) };
-            }
-            return args.inputs;
-        },
-    }, "sophia-infra", "test");
+        "sophia-infra",
+        "test",
+    );
 }
 
 /** Resolves an Output's value (a failing assertion after this stays in the test, not in an apply callback). */
@@ -96,7 +103,12 @@ export function resourcesOf(type: string, prefix = ""): RecordedResource[] {
 export function resourceNamed(type: string, name: string): RecordedResource {
     const found = recorded.filter((r) => r.type === type && r.name === name);
     if (found.length !== 1) {
-        throw new Error(`expected one ${type} named ${name}, found ${found.length}; have: ${recorded.filter((r) => r.type === type).map((r) => r.name).join(", ")}`);
+        throw new Error(
+            `expected one ${type} named ${name}, found ${found.length}; have: ${recorded
+                .filter((r) => r.type === type)
+                .map((r) => r.name)
+                .join(", ")}`,
+        );
     }
     return found[0];
 }

@@ -71,9 +71,29 @@ export async function startRedis(binary = "redis-server", extraArgs: string[] = 
 
     async function start(): Promise<void> {
         if (child) return;
-        const c = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning", ...extraArgs], {
-            stdio: ["ignore", "ignore", "pipe"],
-        });
+        const c = spawn(
+            binary,
+            [
+                "--port",
+                String(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                dir,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--loglevel",
+                "warning",
+                ...extraArgs,
+            ],
+            {
+                stdio: ["ignore", "ignore", "pipe"],
+            },
+        );
         child = c;
         live.add(c);
         let stderr = "";

@@ -30,7 +30,9 @@ export interface GridPos {
 
 export interface ValueMapping {
     readonly type: "value";
-    readonly options: Readonly<Record<string, { readonly text: string; readonly color: string; readonly index: number }>>;
+    readonly options: Readonly<
+        Record<string, { readonly text: string; readonly color: string; readonly index: number }>
+    >;
 }
 
 export interface Panel {
@@ -48,7 +50,10 @@ export interface Panel {
             readonly max?: number;
             readonly decimals?: number;
             readonly mappings?: readonly ValueMapping[];
-            readonly thresholds?: { readonly mode: "absolute"; readonly steps: readonly { readonly color: string; readonly value: number | null }[] };
+            readonly thresholds?: {
+                readonly mode: "absolute";
+                readonly steps: readonly { readonly color: string; readonly value: number | null }[];
+            };
         };
         readonly overrides: readonly unknown[];
     };
@@ -92,7 +97,12 @@ export type PanelSpec = Omit<Panel, "id" | "gridPos"> & { readonly width: number
 
 /** A query on the provisioned datasource. */
 export function query(expr: string, legendFormat?: string, instant = false): Omit<Target, "refId"> {
-    return { datasource: DATASOURCE, expr, ...(legendFormat !== undefined ? { legendFormat } : {}), ...(instant ? { instant } : {}) };
+    return {
+        datasource: DATASOURCE,
+        expr,
+        ...(legendFormat !== undefined ? { legendFormat } : {}),
+        ...(instant ? { instant } : {}),
+    };
 }
 
 function withRefIds(targets: readonly Omit<Target, "refId">[]): Target[] {
@@ -100,15 +110,29 @@ function withRefIds(targets: readonly Omit<Target, "refId">[]): Target[] {
 }
 
 /** A time series panel. */
-export function timeseries(title: string, targets: Omit<Target, "refId">[], opts: { unit?: string; min?: number; max?: number; width?: number; height?: number; description?: string } = {}): PanelSpec {
+export function timeseries(
+    title: string,
+    targets: Omit<Target, "refId">[],
+    opts: { unit?: string; min?: number; max?: number; width?: number; height?: number; description?: string } = {},
+): PanelSpec {
     return {
         type: "timeseries",
         title,
         ...(opts.description ? { description: opts.description } : {}),
         datasource: DATASOURCE,
         targets: withRefIds(targets),
-        fieldConfig: { defaults: { unit: opts.unit ?? "short", ...(opts.min !== undefined ? { min: opts.min } : {}), ...(opts.max !== undefined ? { max: opts.max } : {}) }, overrides: [] },
-        options: { legend: { displayMode: "table", placement: "bottom", calcs: ["lastNotNull", "max"] }, tooltip: { mode: "multi", sort: "desc" } },
+        fieldConfig: {
+            defaults: {
+                unit: opts.unit ?? "short",
+                ...(opts.min !== undefined ? { min: opts.min } : {}),
+                ...(opts.max !== undefined ? { max: opts.max } : {}),
+            },
+            overrides: [],
+        },
+        options: {
+            legend: { displayMode: "table", placement: "bottom", calcs: ["lastNotNull", "max"] },
+            tooltip: { mode: "multi", sort: "desc" },
+        },
         width: opts.width ?? 12,
         height: opts.height ?? 8,
     };
@@ -116,11 +140,26 @@ export function timeseries(title: string, targets: Omit<Target, "refId">[], opts
 
 /** Threshold steps, red below the first value. */
 function steps(thresholds: readonly [number, string][]) {
-    return { mode: "absolute" as const, steps: [{ color: "red", value: null }, ...thresholds.map(([value, color]) => ({ color, value }))] };
+    return {
+        mode: "absolute" as const,
+        steps: [{ color: "red", value: null }, ...thresholds.map(([value, color]) => ({ color, value }))],
+    };
 }
 
 /** A single-value panel with colour thresholds and optional value-to-text mappings. */
-export function stat(title: string, target: Omit<Target, "refId">, opts: { unit?: string; thresholds?: [number, string][]; mappings?: ValueMapping[]; width?: number; height?: number; decimals?: number; description?: string } = {}): PanelSpec {
+export function stat(
+    title: string,
+    target: Omit<Target, "refId">,
+    opts: {
+        unit?: string;
+        thresholds?: [number, string][];
+        mappings?: ValueMapping[];
+        width?: number;
+        height?: number;
+        decimals?: number;
+        description?: string;
+    } = {},
+): PanelSpec {
     return {
         type: "stat",
         title,
@@ -136,7 +175,12 @@ export function stat(title: string, target: Omit<Target, "refId">, opts: { unit?
             },
             overrides: [],
         },
-        options: { colorMode: "background", graphMode: "area", reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false }, textMode: "auto" },
+        options: {
+            colorMode: "background",
+            graphMode: "area",
+            reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false },
+            textMode: "auto",
+        },
         width: opts.width ?? 6,
         height: opts.height ?? 5,
     };
@@ -170,7 +214,13 @@ export function layout(specs: readonly PanelSpec[]): Panel[] {
 }
 
 /** A query variable over a label's values. */
-export function labelVariable(name: string, label: string, metric: string, labelName: string, opts: { includeAll?: boolean; multi?: boolean } = {}): TemplateVariable {
+export function labelVariable(
+    name: string,
+    label: string,
+    metric: string,
+    labelName: string,
+    opts: { includeAll?: boolean; multi?: boolean } = {},
+): TemplateVariable {
     const definition = `label_values(${metric}, ${labelName})`;
     return {
         name,
@@ -188,7 +238,13 @@ export function labelVariable(name: string, label: string, metric: string, label
 }
 
 /** A dashboard with the stack's defaults (UTC, 30s refresh, last 6 hours, read-only). */
-export function dashboard(uid: string, title: string, description: string, specs: readonly PanelSpec[], variables: readonly TemplateVariable[] = []): Dashboard {
+export function dashboard(
+    uid: string,
+    title: string,
+    description: string,
+    specs: readonly PanelSpec[],
+    variables: readonly TemplateVariable[] = [],
+): Dashboard {
     return {
         uid,
         title,

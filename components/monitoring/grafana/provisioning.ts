@@ -9,17 +9,19 @@ export function datasourceProvisioning(prometheusUrl: string) {
         apiVersion: 1,
         // Remove a datasource of the same name left from an earlier provisioning before adding ours.
         deleteDatasources: [{ name: "Prometheus", orgId: 1 }],
-        datasources: [{
-            name: "Prometheus",
-            uid: DATASOURCE_UID,
-            type: "prometheus",
-            access: "proxy",
-            orgId: 1,
-            url: prometheusUrl,
-            isDefault: true,
-            editable: false,
-            jsonData: { timeInterval: "15s", httpMethod: "POST" },
-        }],
+        datasources: [
+            {
+                name: "Prometheus",
+                uid: DATASOURCE_UID,
+                type: "prometheus",
+                access: "proxy",
+                orgId: 1,
+                url: prometheusUrl,
+                isDefault: true,
+                editable: false,
+                jsonData: { timeInterval: "15s", httpMethod: "POST" },
+            },
+        ],
     };
 }
 
@@ -27,15 +29,17 @@ export function datasourceProvisioning(prometheusUrl: string) {
 export function dashboardProvisioning() {
     return {
         apiVersion: 1,
-        providers: [{
-            name: "sophia",
-            orgId: 1,
-            folder: "Sophia",
-            type: "file",
-            disableDeletion: true,
-            allowUiUpdates: false,
-            updateIntervalSeconds: 60,
-            options: { path: DASHBOARDS_DIR, foldersFromFilesStructure: false },
-        }],
+        providers: [
+            {
+                name: "sophia",
+                orgId: 1,
+                folder: "Sophia",
+                type: "file",
+                disableDeletion: true,
+                allowUiUpdates: false,
+                updateIntervalSeconds: 60,
+                options: { path: DASHBOARDS_DIR, foldersFromFilesStructure: false },
+            },
+        ],
     };
 }

@@ -41,52 +41,94 @@ export function zscoreRecord(record: string): string {
 /** The platform's anomaly signals. */
 export const ANOMALY_SIGNALS: readonly AnomalySignal[] = [
     {
-        alert: "LatencyAnomaly", record: "service:latency_p95:seconds5m", minStddev: 0.005, direction: "up", floor: 0.01,
+        alert: "LatencyAnomaly",
+        record: "service:latency_p95:seconds5m",
+        minStddev: 0.005,
+        direction: "up",
+        floor: 0.01,
         summary: "{{ $labels.service }} p95 latency is far above its last hour",
-        description: "The 5-minute p95 latency of {{ $labels.service }} has been more than 3 standard deviations above its 1-hour baseline for 10 minutes.",
-        recommendation: "Compare with deploys (a new image?) and dependency latency (Redis, upstream, GitHub API) on the Golden signals dashboard; roll back a bad release with `docker service rollback`.",
+        description:
+            "The 5-minute p95 latency of {{ $labels.service }} has been more than 3 standard deviations above its 1-hour baseline for 10 minutes.",
+        recommendation:
+            "Compare with deploys (a new image?) and dependency latency (Redis, upstream, GitHub API) on the Golden signals dashboard; roll back a bad release with `docker service rollback`.",
     },
     {
-        alert: "ErrorRatioAnomaly", record: "service:error:ratio_rate5m", minStddev: 0.005, direction: "up", floor: 0.01,
+        alert: "ErrorRatioAnomaly",
+        record: "service:error:ratio_rate5m",
+        minStddev: 0.005,
+        direction: "up",
+        floor: 0.01,
         summary: "{{ $labels.service }} error ratio is far above its last hour",
-        description: "The 5-minute error ratio of {{ $labels.service }} has been more than 3 standard deviations above its 1-hour baseline for 10 minutes (and above 1%).",
-        recommendation: "Read the service logs for the new errors; check whether a dependency or a deploy changed at the onset.",
+        description:
+            "The 5-minute error ratio of {{ $labels.service }} has been more than 3 standard deviations above its 1-hour baseline for 10 minutes (and above 1%).",
+        recommendation:
+            "Read the service logs for the new errors; check whether a dependency or a deploy changed at the onset.",
     },
     {
-        alert: "ChatCacheHitRatioAnomaly", record: "chatcache:hit:ratio_rate5m", minStddev: 0.02, direction: "down", floor: 1,
+        alert: "ChatCacheHitRatioAnomaly",
+        record: "chatcache:hit:ratio_rate5m",
+        minStddev: 0.02,
+        direction: "down",
+        floor: 1,
         // At least 0.2 cacheable requests/s (60 in the 5m window): below that one miss moves the ratio by percents.
         guard: `sum by (service) (rate(${CHAT_CACHE.requests}{service="${JOBS.chatCache}",result!="bypass"}[5m])) > 0.2`,
         summary: "chat-cache hit ratio dropped sharply",
-        description: "The 5-minute chat-cache hit ratio has been more than 3 standard deviations below its 1-hour baseline for 10 minutes: more requests go to the paid upstream.",
-        recommendation: "Check Redis (RedisDown, evictions, memory) and the chat-cache Redis circuit; a new client may send non-deterministic requests (temperature > 0, changing prompts) that bypass or miss the cache.",
+        description:
+            "The 5-minute chat-cache hit ratio has been more than 3 standard deviations below its 1-hour baseline for 10 minutes: more requests go to the paid upstream.",
+        recommendation:
+            "Check Redis (RedisDown, evictions, memory) and the chat-cache Redis circuit; a new client may send non-deterministic requests (temperature > 0, changing prompts) that bypass or miss the cache.",
     },
     {
-        alert: "RedisMemoryAnomaly", record: "redis:memory_used:bytes", expr: `max by (service) (redis_memory_used_bytes{service="${JOBS.redis}"})`,
-        minStddev: 1048576, direction: "up", floor: 0,
+        alert: "RedisMemoryAnomaly",
+        record: "redis:memory_used:bytes",
+        expr: `max by (service) (redis_memory_used_bytes{service="${JOBS.redis}"})`,
+        minStddev: 1048576,
+        direction: "up",
+        floor: 0,
         summary: "Redis memory grew far faster than in the last hour",
-        description: "Redis used memory has been more than 3 standard deviations above its 1-hour baseline for 10 minutes.",
-        recommendation: "Look for a new key pattern or much larger entries (`redis-cli --bigkeys`, `MEMORY STATS`); check chat-cache TTLs.",
+        description:
+            "Redis used memory has been more than 3 standard deviations above its 1-hour baseline for 10 minutes.",
+        recommendation:
+            "Look for a new key pattern or much larger entries (`redis-cli --bigkeys`, `MEMORY STATS`); check chat-cache TTLs.",
     },
     {
-        alert: "RedisEvictionAnomaly", record: "redis:evicted_keys:rate5m", expr: `sum by (service) (rate(redis_evicted_keys_total{service="${JOBS.redis}"}[5m]))`,
-        minStddev: 0.1, direction: "up", floor: 0.5,
+        alert: "RedisEvictionAnomaly",
+        record: "redis:evicted_keys:rate5m",
+        expr: `sum by (service) (rate(redis_evicted_keys_total{service="${JOBS.redis}"}[5m]))`,
+        minStddev: 0.1,
+        direction: "up",
+        floor: 0.5,
         summary: "Redis evicts keys far faster than in the last hour",
-        description: "Redis key evictions per second have been more than 3 standard deviations above their 1-hour baseline for 10 minutes: the cache is too small for its working set.",
-        recommendation: "Raise Redis' memory tier or shorten chat-cache TTLs; evictions lower the hit ratio and raise upstream cost.",
+        description:
+            "Redis key evictions per second have been more than 3 standard deviations above their 1-hour baseline for 10 minutes: the cache is too small for its working set.",
+        recommendation:
+            "Raise Redis' memory tier or shorten chat-cache TTLs; evictions lower the hit ratio and raise upstream cost.",
     },
     {
-        alert: "PostgresConnectionsAnomaly", record: "postgres:connections:count", expr: `sum by (service) (pg_stat_database_numbackends{service="${JOBS.postgres}"})`,
-        minStddev: 1, direction: "up", floor: 5,
+        alert: "PostgresConnectionsAnomaly",
+        record: "postgres:connections:count",
+        expr: `sum by (service) (pg_stat_database_numbackends{service="${JOBS.postgres}"})`,
+        minStddev: 1,
+        direction: "up",
+        floor: 5,
         summary: "Postgres connections are far above the last hour",
-        description: "The number of Postgres backends has been more than 3 standard deviations above its 1-hour baseline for 10 minutes.",
-        recommendation: "Find the clients (`SELECT usename, application_name, state, count(*) FROM pg_stat_activity GROUP BY 1,2,3`); a leak of idle connections or a new replica count without pooling usually explains it.",
+        description:
+            "The number of Postgres backends has been more than 3 standard deviations above its 1-hour baseline for 10 minutes.",
+        recommendation:
+            "Find the clients (`SELECT usename, application_name, state, count(*) FROM pg_stat_activity GROUP BY 1,2,3`); a leak of idle connections or a new replica count without pooling usually explains it.",
     },
     {
-        alert: "SecretSyncHealthAnomaly", record: "secretsync:health:ratio", expr: `max by (service) (${SYNC_MONITOR.healthPercent}{service="${JOBS.syncMonitor}"}) / 100`,
-        minStddev: 0.01, direction: "down", floor: 1,
+        alert: "SecretSyncHealthAnomaly",
+        record: "secretsync:health:ratio",
+        expr: `max by (service) (${SYNC_MONITOR.healthPercent}{service="${JOBS.syncMonitor}"}) / 100`,
+        minStddev: 0.01,
+        direction: "down",
+        floor: 1,
         summary: "Secret sync health dropped sharply",
-        description: "The share of in-sync secrets has been more than 3 standard deviations below its 1-hour baseline for 10 minutes.",
-        recommendation: "Open the Secret sync dashboard: drift by kind shows whether secrets went missing, stale or tampered; the sync-monitor's own SecretSyncDrift alerts name them.",
+        description:
+            "The share of in-sync secrets has been more than 3 standard deviations below its 1-hour baseline for 10 minutes.",
+        recommendation:
+            "Open the Secret sync dashboard: drift by kind shows whether secrets went missing, stale or tampered; the sync-monitor's own SecretSyncDrift alerts name them.",
     },
 ];
 
@@ -103,16 +145,21 @@ export function zscoreRule(signal: AnomalySignal): RecordingRule {
 /** The alert of one signal. */
 export function anomalyAlert(signal: AnomalySignal): AlertingRule {
     const z = zscoreRecord(signal.record);
-    const base = signal.direction === "up"
-        ? `${z} > ${ANOMALY_SIGMA} and on(service) ${signal.record} > ${signal.floor}`
-        : `${z} < -${ANOMALY_SIGMA} and on(service) ${signal.record} < ${signal.floor}`;
+    const base =
+        signal.direction === "up"
+            ? `${z} > ${ANOMALY_SIGMA} and on(service) ${signal.record} > ${signal.floor}`
+            : `${z} < -${ANOMALY_SIGMA} and on(service) ${signal.record} < ${signal.floor}`;
     const expr = signal.guard ? `${base} and on(service) (${signal.guard})` : base;
     return {
         alert: signal.alert,
         expr,
         for: ANOMALY_FOR,
         labels: { severity: "warning", kind: "anomaly" },
-        annotations: { summary: signal.summary, description: signal.description, recommendation: signal.recommendation },
+        annotations: {
+            summary: signal.summary,
+            description: signal.description,
+            recommendation: signal.recommendation,
+        },
     };
 }
 
@@ -121,10 +168,11 @@ export function anomalyAlert(signal: AnomalySignal): AlertingRule {
  * evaluation later does not matter against a 1-hour baseline.
  */
 export function anomalyGroup(signals: readonly AnomalySignal[] = ANOMALY_SIGNALS): RuleGroup {
-    const records: RecordingRule[] = signals.filter((s) => s.expr).map((s) => ({ record: s.record, expr: s.expr as string }));
+    const records: RecordingRule[] = signals
+        .filter((s) => s.expr)
+        .map((s) => ({ record: s.record, expr: s.expr as string }));
     return {
         name: "sophia-anomaly",
         rules: [...records, ...signals.map(zscoreRule), ...signals.map(anomalyAlert)],
     };
 }
-

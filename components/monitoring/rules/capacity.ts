@@ -17,8 +17,10 @@ export function capacityGroup(opts: RuleOptions): RuleGroup {
                 labels: { severity: "warning" },
                 annotations: {
                     summary: "{{ $labels.mountpoint }} on node {{ $labels.node }} fills up within 4 hours",
-                    description: "At the rate of the last hour, the filesystem {{ $labels.mountpoint }} ({{ $labels.device }}) on node {{ $labels.node }} runs out of space within 4 hours, and less than 40% is free now.",
-                    recommendation: "Find what grows (`docker system df`, container logs, volumes); prune unused images (`docker image prune -a`), check log rotation, or grow the disk. Prometheus' own volume is capped by retention.size.",
+                    description:
+                        "At the rate of the last hour, the filesystem {{ $labels.mountpoint }} ({{ $labels.device }}) on node {{ $labels.node }} runs out of space within 4 hours, and less than 40% is free now.",
+                    recommendation:
+                        "Find what grows (`docker system df`, container logs, volumes); prune unused images (`docker image prune -a`), check log rotation, or grow the disk. Prometheus' own volume is capped by retention.size.",
                 },
             },
             {
@@ -28,8 +30,10 @@ export function capacityGroup(opts: RuleOptions): RuleGroup {
                 labels: { severity: "warning" },
                 annotations: {
                     summary: "Node {{ $labels.node }} runs out of memory within 2 hours",
-                    description: "At the rate of the last hour, available memory on node {{ $labels.node }} reaches zero within 2 hours, and less than 30% is available now.",
-                    recommendation: "Find the growing containers on the node (cAdvisor panel of the Golden signals dashboard); a leak needs a restart and a bug report, steady growth needs tighter memory limits or another node.",
+                    description:
+                        "At the rate of the last hour, available memory on node {{ $labels.node }} reaches zero within 2 hours, and less than 30% is available now.",
+                    recommendation:
+                        "Find the growing containers on the node (cAdvisor panel of the Golden signals dashboard); a leak needs a restart and a bug report, steady growth needs tighter memory limits or another node.",
                 },
             },
             {
@@ -38,9 +42,12 @@ export function capacityGroup(opts: RuleOptions): RuleGroup {
                 for: "15m",
                 labels: { severity: "warning" },
                 annotations: {
-                    summary: "A {{ $labels.service }} task on node {{ $labels.node }} reaches its memory limit within an hour",
-                    description: "At the rate of the last hour the working set of {{ $labels.container_label_com_docker_swarm_task_name }} reaches its memory limit within an hour; it will then be OOM-killed and restarted.",
-                    recommendation: "Check whether the growth is load (raise the service's tier) or a leak (restart the task with `docker service update --force` and report it).",
+                    summary:
+                        "A {{ $labels.service }} task on node {{ $labels.node }} reaches its memory limit within an hour",
+                    description:
+                        "At the rate of the last hour the working set of {{ $labels.container_label_com_docker_swarm_task_name }} reaches its memory limit within an hour; it will then be OOM-killed and restarted.",
+                    recommendation:
+                        "Check whether the growth is load (raise the service's tier) or a leak (restart the task with `docker service update --force` and report it).",
                 },
             },
             {
@@ -50,8 +57,10 @@ export function capacityGroup(opts: RuleOptions): RuleGroup {
                 labels: { severity: "warning" },
                 annotations: {
                     summary: "Redis reaches maxmemory within 4 hours",
-                    description: "At the rate of the last hour Redis memory reaches maxmemory within 4 hours; after that it evicts keys (chat-cache hit ratio drops) or refuses writes, depending on its policy.",
-                    recommendation: "Check the chat-cache TTLs and entry sizes, and Redis' key count; raise Redis' tier (maxmemory follows the memory limit) if the working set really grew.",
+                    description:
+                        "At the rate of the last hour Redis memory reaches maxmemory within 4 hours; after that it evicts keys (chat-cache hit ratio drops) or refuses writes, depending on its policy.",
+                    recommendation:
+                        "Check the chat-cache TTLs and entry sizes, and Redis' key count; raise Redis' tier (maxmemory follows the memory limit) if the working set really grew.",
                 },
             },
             {
@@ -61,8 +70,10 @@ export function capacityGroup(opts: RuleOptions): RuleGroup {
                 labels: { severity: "warning" },
                 annotations: {
                     summary: "Prometheus storage is above 90% of its size cap",
-                    description: "The TSDB blocks use more than 90% of --storage.tsdb.retention.size; Prometheus will delete the oldest blocks before the 30-day time retention is reached.",
-                    recommendation: "Look for high-cardinality series (Prometheus UI, TSDB status page) and drop them with metric_relabel_configs, or raise the size cap and the volume together.",
+                    description:
+                        "The TSDB blocks use more than 90% of --storage.tsdb.retention.size; Prometheus will delete the oldest blocks before the 30-day time retention is reached.",
+                    recommendation:
+                        "Look for high-cardinality series (Prometheus UI, TSDB status page) and drop them with metric_relabel_configs, or raise the size cap and the volume together.",
                 },
             },
         ],

@@ -16,8 +16,10 @@ export function dependenciesGroup(opts: RuleOptions): RuleGroup {
                 labels: { severity: "critical" },
                 annotations: {
                     summary: "Redis is unreachable",
-                    description: "redis_exporter cannot talk to Redis: chat-cache falls back to its in-process cache and the upstream, so hit ratio drops and cost rises. chat-cache symptom alerts are inhibited.",
-                    recommendation: "Run `docker service ps redis` and read the Redis logs (OOM, disk full on the AOF/RDB volume, failed auth after a password rotation).",
+                    description:
+                        "redis_exporter cannot talk to Redis: chat-cache falls back to its in-process cache and the upstream, so hit ratio drops and cost rises. chat-cache symptom alerts are inhibited.",
+                    recommendation:
+                        "Run `docker service ps redis` and read the Redis logs (OOM, disk full on the AOF/RDB volume, failed auth after a password rotation).",
                 },
             },
             {
@@ -28,7 +30,8 @@ export function dependenciesGroup(opts: RuleOptions): RuleGroup {
                 annotations: {
                     summary: "Postgres is unreachable",
                     description: "postgres_exporter cannot connect to Postgres. Connection alerts are inhibited.",
-                    recommendation: "Run `docker service ps postgres` and read its logs (disk full, recovery in progress, max_connections reached, password rotated without the exporter being updated).",
+                    recommendation:
+                        "Run `docker service ps postgres` and read its logs (disk full, recovery in progress, max_connections reached, password rotated without the exporter being updated).",
                 },
             },
             {
@@ -38,8 +41,10 @@ export function dependenciesGroup(opts: RuleOptions): RuleGroup {
                 labels: { severity: "warning" },
                 annotations: {
                     summary: "Postgres uses more than 80% of max_connections",
-                    description: "Backends have been above 80% of max_connections for 5 minutes; new clients will soon be refused.",
-                    recommendation: "Find idle clients in pg_stat_activity; add pooling or lower the app's pool size rather than raising max_connections (each connection costs work_mem).",
+                    description:
+                        "Backends have been above 80% of max_connections for 5 minutes; new clients will soon be refused.",
+                    recommendation:
+                        "Find idle clients in pg_stat_activity; add pooling or lower the app's pool size rather than raising max_connections (each connection costs work_mem).",
                 },
             },
             {
@@ -49,8 +54,10 @@ export function dependenciesGroup(opts: RuleOptions): RuleGroup {
                 labels: { severity: "warning" },
                 annotations: {
                     summary: "chat-cache skips Redis (circuit open)",
-                    description: "The chat-cache Redis circuit breaker has been open for 2 minutes: answers come from the in-process cache or the upstream only.",
-                    recommendation: "Check RedisDown and the chat-cache logs for the Redis errors that opened the circuit (timeouts, auth, OOM).",
+                    description:
+                        "The chat-cache Redis circuit breaker has been open for 2 minutes: answers come from the in-process cache or the upstream only.",
+                    recommendation:
+                        "Check RedisDown and the chat-cache logs for the Redis errors that opened the circuit (timeouts, auth, OOM).",
                 },
             },
             {
@@ -60,8 +67,10 @@ export function dependenciesGroup(opts: RuleOptions): RuleGroup {
                 labels: { severity: "warning" },
                 annotations: {
                     summary: "chat-cache rejects requests because the upstream is saturated",
-                    description: "chat-cache has been answering requests with queue-full or timeout errors for 5 minutes: the upstream concurrency limit is reached.",
-                    recommendation: "Check upstream latency and the in-flight/queue panels; raise the upstream concurrency only within the provider's rate limit, or add replicas.",
+                    description:
+                        "chat-cache has been answering requests with queue-full or timeout errors for 5 minutes: the upstream concurrency limit is reached.",
+                    recommendation:
+                        "Check upstream latency and the in-flight/queue panels; raise the upstream concurrency only within the provider's rate limit, or add replicas.",
                 },
             },
             {
@@ -71,8 +80,10 @@ export function dependenciesGroup(opts: RuleOptions): RuleGroup {
                 labels: { severity: "warning" },
                 annotations: {
                     summary: "The sync-monitor has not completed a check recently",
-                    description: "The last successful secret sync check is older than the allowed age; drift would go unnoticed (the monitor only posts drift alerts after a complete check).",
-                    recommendation: "Read the sync-monitor logs: expired GitHub token, ESC unreachable or API rate limit (see SecretSyncRateLimitLow).",
+                    description:
+                        "The last successful secret sync check is older than the allowed age; drift would go unnoticed (the monitor only posts drift alerts after a complete check).",
+                    recommendation:
+                        "Read the sync-monitor logs: expired GitHub token, ESC unreachable or API rate limit (see SecretSyncRateLimitLow).",
                 },
             },
             {
@@ -82,8 +93,10 @@ export function dependenciesGroup(opts: RuleOptions): RuleGroup {
                 labels: { severity: "warning" },
                 annotations: {
                     summary: "sync-monitor is close to the GitHub API rate limit ({{ $labels.resource }})",
-                    description: "Fewer than 100 GitHub API requests remain in the {{ $labels.resource }} rate-limit window; checks and heals will be delayed until it resets.",
-                    recommendation: "Lengthen the sync-monitor interval or reduce the targets per check; make sure no other tool shares the token.",
+                    description:
+                        "Fewer than 100 GitHub API requests remain in the {{ $labels.resource }} rate-limit window; checks and heals will be delayed until it resets.",
+                    recommendation:
+                        "Lengthen the sync-monitor interval or reduce the targets per check; make sure no other tool shares the token.",
                 },
             },
             {
@@ -93,8 +106,10 @@ export function dependenciesGroup(opts: RuleOptions): RuleGroup {
                 labels: { severity: "critical" },
                 annotations: {
                     summary: "Alertmanager cannot deliver {{ $labels.integration }} notifications",
-                    description: "Notifications through {{ $labels.integration }} have been failing for 10 minutes: alerts are not reaching anyone.",
-                    recommendation: "Read the Alertmanager logs; check the Slack webhook / SMTP credentials in ESC (rotated or revoked?) and outbound network access from the Alertmanager node.",
+                    description:
+                        "Notifications through {{ $labels.integration }} have been failing for 10 minutes: alerts are not reaching anyone.",
+                    recommendation:
+                        "Read the Alertmanager logs; check the Slack webhook / SMTP credentials in ESC (rotated or revoked?) and outbound network access from the Alertmanager node.",
                 },
             },
             {
@@ -104,8 +119,10 @@ export function dependenciesGroup(opts: RuleOptions): RuleGroup {
                 labels: { severity: "warning" },
                 annotations: {
                     summary: "Prometheus fails to evaluate rules in {{ $labels.rule_group }}",
-                    description: "Rule evaluations have been failing for 10 minutes; health scores and alerts of that group are stale.",
-                    recommendation: "Read the Prometheus logs for the failing expression (often many-to-many matching after a label change) and fix the rule generator.",
+                    description:
+                        "Rule evaluations have been failing for 10 minutes; health scores and alerts of that group are stale.",
+                    recommendation:
+                        "Read the Prometheus logs for the failing expression (often many-to-many matching after a label change) and fix the rule generator.",
                 },
             },
         ],

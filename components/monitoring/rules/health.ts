@@ -19,7 +19,9 @@ export const NODE_HEADROOM_FULL = 0.2;
 
 /** `(x >= bool 0.9) + (x >= bool 0.75) + ...`: 4 excellent, 3 good, 2 fair, 1 poor, 0 critical. */
 export function statusExpr(metric: string): string {
-    return HEALTH_BANDS.filter((b) => b.min > 0).map((b) => `(${metric} >= bool ${b.min})`).join(" + ");
+    return HEALTH_BANDS.filter((b) => b.min > 0)
+        .map((b) => `(${metric} >= bool ${b.min})`)
+        .join(" + ");
 }
 
 /** `(x or on(service) (0 * service:up:ratio + fallback))`: a missing component never degrades health. */
@@ -37,26 +39,45 @@ export function hitRatioExpr(window: string): string {
 export function healthRecordingRules(opts: RuleOptions): RecordingRule[] {
     // One rule per record name, services joined with `or`: two rules recording the same series would race.
     const union = (parts: string[]) => parts.map((p) => `(${p})`).join(" or ");
-    const errorRules: RecordingRule[] = opts.errorSignals.length === 0 ? [] : [{
-        record: "service:error:ratio_rate5m",
-        // `>= 0` drops the NaN of 0/0 when a service had no requests: no traffic is not an error.
-        expr: union(opts.errorSignals.map((s) =>
-            `(sum by (service) (rate(${s.errors}[5m])) or sum by (service) (0 * rate(${s.total}[5m]))) / sum by (service) (rate(${s.total}[5m])) >= 0`)),
-    }];
-    const latencyRules: RecordingRule[] = opts.latencyObjectives.length === 0 ? [] : [
-        {
-            record: "service:latency_p95:seconds5m",
-            expr: union(opts.latencyObjectives.map((o) => {
-                const sel = `${o.histogram}_bucket{service="${o.service}"${o.matchers ? `,${o.matchers}` : ""}}`;
-                return `histogram_quantile(0.95, sum by (service, le) (rate(${sel}[5m]))) >= 0`;
-            })),
-        },
-        {
-            record: "service:latency:score",
-            // 1 within the objective, objective/p95 above it (p95 at twice the objective scores 0.5).
-            expr: union(opts.latencyObjectives.map((o) => `clamp_max(${o.seconds} / service:latency_p95:seconds5m{service="${o.service}"}, 1)`)),
-        },
-    ];
+    const errorRules: RecordingRule[] =
+        opts.errorSignals.length === 0
+            ? []
+            : [
+                  {
+                      record: "service:error:ratio_rate5m",
+                      // `>= 0` drops the NaN of 0/0 when a service had no requests: no traffic is not an error.
+                      expr: union(
+                          opts.errorSignals.map(
+                              (s) =>
+                                  `(sum by (service) (rate(${s.errors}[5m])) or sum by (service) (0 * rate(${s.total}[5m]))) / sum by (service) (rate(${s.total}[5m])) >= 0`,
+                          ),
+                      ),
+                  },
+              ];
+    const latencyRules: RecordingRule[] =
+        opts.latencyObjectives.length === 0
+            ? []
+            : [
+                  {
+                      record: "service:latency_p95:seconds5m",
+                      expr: union(
+                          opts.latencyObjectives.map((o) => {
+                              const sel = `${o.histogram}_bucket{service="${o.service}"${o.matchers ? `,${o.matchers}` : ""}}`;
+                              return `histogram_quantile(0.95, sum by (service, le) (rate(${sel}[5m]))) >= 0`;
+                          }),
+                      ),
+                  },
+                  {
+                      record: "service:latency:score",
+                      // 1 within the objective, objective/p95 above it (p95 at twice the objective scores 0.5).
+                      expr: union(
+                          opts.latencyObjectives.map(
+                              (o) =>
+                                  `clamp_max(${o.seconds} / service:latency_p95:seconds5m{service="${o.service}"}, 1)`,
+                          ),
+                      ),
+                  },
+              ];
     return [
         { record: "service:up:ratio", expr: "avg by (service) (up)" },
         ...errorRules,
@@ -98,8 +119,14 @@ export function healthRecordingRules(opts: RuleOptions): RecordingRule[] {
             expr: `clamp(((instance:memory_available:ratio < instance:rootfs_available:ratio) or instance:rootfs_available:ratio or instance:memory_available:ratio) / ${NODE_HEADROOM_FULL}, 0, 1)`,
         },
         { record: "platform:performance:score", expr: "avg(service:performance:score) or vector(1)" },
-        { record: "platform:optimisation:score", expr: `clamp_max(max(chatcache:hit:ratio_rate1h) / ${opts.hitRatioTarget}, 1) or vector(1)` },
-        { record: "platform:system:score", expr: "(avg(service:availability:ratio) or vector(1)) * (avg(instance:headroom:score) or vector(1))" },
+        {
+            record: "platform:optimisation:score",
+            expr: `clamp_max(max(chatcache:hit:ratio_rate1h) / ${opts.hitRatioTarget}, 1) or vector(1)`,
+        },
+        {
+            record: "platform:system:score",
+            expr: "(avg(service:availability:ratio) or vector(1)) * (avg(instance:headroom:score) or vector(1))",
+        },
         {
             record: "platform:health:score",
             expr: `${PLATFORM_WEIGHTS.performance} * platform:performance:score + ${PLATFORM_WEIGHTS.optimisation} * platform:optimisation:score + ${PLATFORM_WEIGHTS.system} * platform:system:score`,
@@ -121,8 +148,10 @@ export function healthAlerts(opts: RuleOptions): AlertingRule[] {
             labels: { severity: "warning" },
             annotations: {
                 summary: "{{ $labels.service }} health is poor or critical",
-                description: "The unified health ratio of {{ $labels.service }} (availability x readiness x (1 - error ratio) x latency score) has been below 0.6 for 10 minutes.",
-                recommendation: "Open the Golden signals dashboard for {{ $labels.service }}; the component that dropped (targets up, readiness, errors or latency) names the cause. Check its own alerts first.",
+                description:
+                    "The unified health ratio of {{ $labels.service }} (availability x readiness x (1 - error ratio) x latency score) has been below 0.6 for 10 minutes.",
+                recommendation:
+                    "Open the Golden signals dashboard for {{ $labels.service }}; the component that dropped (targets up, readiness, errors or latency) names the cause. Check its own alerts first.",
             },
         },
         {
@@ -132,8 +161,10 @@ export function healthAlerts(opts: RuleOptions): AlertingRule[] {
             labels: { severity: "warning" },
             annotations: {
                 summary: "Platform health is poor",
-                description: "The weighted platform score (0.4 performance + 0.2 optimisation + 0.4 system) has been between 0.4 and 0.6 for 10 minutes.",
-                recommendation: "Open the Platform health dashboard and find which of performance, optimisation or system dropped, then follow the service alerts behind it.",
+                description:
+                    "The weighted platform score (0.4 performance + 0.2 optimisation + 0.4 system) has been between 0.4 and 0.6 for 10 minutes.",
+                recommendation:
+                    "Open the Platform health dashboard and find which of performance, optimisation or system dropped, then follow the service alerts behind it.",
             },
         },
         {
@@ -143,8 +174,10 @@ export function healthAlerts(opts: RuleOptions): AlertingRule[] {
             labels: { severity: "critical" },
             annotations: {
                 summary: "Platform health is critical",
-                description: "The weighted platform score has been below 0.4 for 5 minutes: several services are down, failing or out of headroom.",
-                recommendation: "Treat as an incident: check ServiceDown, NodeDown, RedisDown and PostgresDown first, since they explain most of the score.",
+                description:
+                    "The weighted platform score has been below 0.4 for 5 minutes: several services are down, failing or out of headroom.",
+                recommendation:
+                    "Treat as an incident: check ServiceDown, NodeDown, RedisDown and PostgresDown first, since they explain most of the score.",
             },
         },
         {
@@ -154,8 +187,10 @@ export function healthAlerts(opts: RuleOptions): AlertingRule[] {
             labels: { severity: "warning" },
             annotations: {
                 summary: "{{ $labels.service }} fails more than 5% of requests",
-                description: "Over the last 5 minutes more than 5% of {{ $labels.service }} requests failed, for 5 minutes in a row.",
-                recommendation: "Read the service logs for the failing requests; for chat-cache check the upstream provider and Redis, for sync-monitor the GitHub/ESC API status and token scopes.",
+                description:
+                    "Over the last 5 minutes more than 5% of {{ $labels.service }} requests failed, for 5 minutes in a row.",
+                recommendation:
+                    "Read the service logs for the failing requests; for chat-cache check the upstream provider and Redis, for sync-monitor the GitHub/ESC API status and token scopes.",
             },
         },
         {
@@ -165,8 +200,10 @@ export function healthAlerts(opts: RuleOptions): AlertingRule[] {
             labels: { severity: "warning" },
             annotations: {
                 summary: "{{ $labels.service }} p95 latency is above its objective",
-                description: "The 5-minute p95 latency of {{ $labels.service }} has been above its objective for 10 minutes.",
-                recommendation: "Check CPU throttling and memory of the service's tasks (Golden signals dashboard) and the latency of its dependencies; scale out or raise the service's tier if it is saturated.",
+                description:
+                    "The 5-minute p95 latency of {{ $labels.service }} has been above its objective for 10 minutes.",
+                recommendation:
+                    "Check CPU throttling and memory of the service's tasks (Golden signals dashboard) and the latency of its dependencies; scale out or raise the service's tier if it is saturated.",
             },
         },
     ];

@@ -19,7 +19,10 @@ function withRunbook(rule: Rule, base: string): Rule {
     if (!isAlertingRule(rule)) {
         return rule;
     }
-    const alert: AlertingRule = { ...rule, annotations: { ...rule.annotations, runbook_url: `${base}#${runbookAnchor(rule.alert)}` } };
+    const alert: AlertingRule = {
+        ...rule,
+        annotations: { ...rule.annotations, runbook_url: `${base}#${runbookAnchor(rule.alert)}` },
+    };
     return alert;
 }
 
@@ -28,7 +31,13 @@ function withRunbook(rule: Rule, base: string): Rule {
  * file so a change to one rolls only one Docker config.
  */
 export function buildRuleFiles(opts: RuleOptions): Record<string, RuleFile> {
-    const groups: RuleGroup[] = [healthGroup(opts), availabilityGroup(opts), anomalyGroup(), capacityGroup(opts), dependenciesGroup(opts)];
+    const groups: RuleGroup[] = [
+        healthGroup(opts),
+        availabilityGroup(opts),
+        anomalyGroup(),
+        capacityGroup(opts),
+        dependenciesGroup(opts),
+    ];
     const files: Record<string, RuleFile> = {};
     for (const g of groups) {
         files[`rules/${g.name.replace(/^sophia-/, "")}.yml`] = {

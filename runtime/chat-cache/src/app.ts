@@ -106,7 +106,13 @@ export function createApp(deps: AppDeps): App {
         metrics.upstreamQueueDepth.set(queued);
     });
     const upstream = new UpstreamClient(config.upstreamBaseUrl, config.upstreamApiKey, config.upstreamMaxConcurrency);
-    const flightDeps = { upstream, limiter, metrics, timeoutMs: config.upstreamTimeoutMs, maxResponseBytes: Math.max(config.maxEntryBytes, 8 * 1048576) };
+    const flightDeps = {
+        upstream,
+        limiter,
+        metrics,
+        timeoutMs: config.upstreamTimeoutMs,
+        maxResponseBytes: Math.max(config.maxEntryBytes, 8 * 1048576),
+    };
     const flights = new Map<string, Flight>();
     let inFlightRequests = 0;
     let closing = false;
@@ -143,7 +149,10 @@ export function createApp(deps: AppDeps): App {
             metrics.cacheWrites.inc({ outcome: "skipped_too_large" });
             return;
         }
-        const ttl = controls.ttl !== undefined ? Math.min(Math.max(controls.ttl, 1), maxTtl) : ttlFor(config.rules, cls, completionText(c));
+        const ttl =
+            controls.ttl !== undefined
+                ? Math.min(Math.max(controls.ttl, 1), maxTtl)
+                : ttlFor(config.rules, cls, completionText(c));
         const entry: Entry = { storedAt: now(), ttl, completion: c, body };
         store.set(hash, entry);
         logger.debug({ key: hash.slice(0, 16), ttl, bytes: body.length }, "cached completion");
@@ -169,14 +178,26 @@ export function createApp(deps: AppDeps): App {
     function prepare(req: IncomingMessage, body: ChatRequest): Prepared {
         const controls = parseControls(body.cache, header(req, "cache-control"));
         const metadata = body.metadata as Record<string, unknown> | undefined;
-        const context = header(req, "x-chat-context") ?? (typeof metadata?.context === "string" ? metadata.context : undefined);
+        const context =
+            header(req, "x-chat-context") ?? (typeof metadata?.context === "string" ? metadata.context : undefined);
         const stream = body.stream === true;
-        const includeUsage = stream && (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
+        const includeUsage =
+            stream && (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true;
         const temperature = typeof body.temperature === "number" ? body.temperature : 1;
         const deterministic = temperature === 0 || typeof body.seed === "number";
         const n = typeof body.n === "number" ? body.n : 1;
-        const cacheable = (deterministic || controls.optIn || config.cacheNondeterministic) && (n <= 1 || config.cacheMultipleChoices) && !(controls.noCache && controls.noStore);
-        const hash = cacheable ? cacheKey({ tenant: tenantOf(header(req, "authorization"), header(req, "x-tenant-id")), namespace: controls.namespace, body, rules: config.rules }) : undefined;
+        const cacheable =
+            (deterministic || controls.optIn || config.cacheNondeterministic) &&
+            (n <= 1 || config.cacheMultipleChoices) &&
+            !(controls.noCache && controls.noStore);
+        const hash = cacheable
+            ? cacheKey({
+                  tenant: tenantOf(header(req, "authorization"), header(req, "x-tenant-id")),
+                  namespace: controls.namespace,
+                  body,
+                  rules: config.rules,
+              })
+            : undefined;
         return { controls, cls: ttlClass(config.rules, context), stream, includeUsage, cacheable, hash };
     }
 
@@ -207,7 +228,11 @@ export function createApp(deps: AppDeps): App {
         if (prep.controls.maxAge !== undefined && age > prep.controls.maxAge) return false;
         count("hit", prep.cls);
         savedTokens(entry.completion);
-        sendCompletion(res, entry.completion, entry.body, prep.stream, prep.includeUsage, { "x-request-id": requestId, "x-cache-status": "HIT", age });
+        sendCompletion(res, entry.completion, entry.body, prep.stream, prep.includeUsage, {
+            "x-request-id": requestId,
+            "x-cache-status": "HIT",
+            age,
+        });
         return true;
     }
 
@@ -225,7 +250,13 @@ export function createApp(deps: AppDeps): App {
         return serveFresh(res, requestId, prep, found.entry);
     }
 
-    async function chat(req: IncomingMessage, res: ServerResponse, requestId: string, raw: Buffer, fingerprint: string): Promise<void> {
+    async function chat(
+        req: IncomingMessage,
+        res: ServerResponse,
+        requestId: string,
+        raw: Buffer,
+        fingerprint: string,
+    ): Promise<void> {
         const baseHeaders: Record<string, string> = { "x-request-id": requestId };
         let body: ChatRequest | undefined;
         let prep = prepared.get(fingerprint);
@@ -242,7 +273,9 @@ export function createApp(deps: AppDeps): App {
             const t0 = process.hrtime.bigint();
             // The local tier answers synchronously; only a local miss pays for the Redis round trip.
             const found = store.getLocal(hash) ?? (await store.get(hash));
-            (found ? (found.tier === "lru" ? lookupLru : lookupRedis) : lookupNone).observe(Number(process.hrtime.bigint() - t0) / 1e9);
+            (found ? (found.tier === "lru" ? lookupLru : lookupRedis) : lookupNone).observe(
+                Number(process.hrtime.bigint() - t0) / 1e9,
+            );
             if (found) {
                 if (serveFresh(res, requestId, prep, found.entry)) return;
                 if (!store.isFresh(found.entry)) stale = found.entry;
@@ -265,7 +298,8 @@ export function createApp(deps: AppDeps): App {
             status = coalesce ? "MISS" : "BYPASS";
             leader = true;
             // Cacheable streams always ask for usage so the stored entry can replay it to clients that want it.
-            if (stream && write) forward.stream_options = { ...((body.stream_options as object) ?? {}), include_usage: true };
+            if (stream && write)
+                forward.stream_options = { ...((body.stream_options as object) ?? {}), include_usage: true };
             flight = new Flight(stream);
         }
         const f = flight;
@@ -278,11 +312,17 @@ export function createApp(deps: AppDeps): App {
                 baseHeaders,
                 onFailure: (outcome) => {
                     // stale-if-error: an expired entry beats an upstream failure or overload.
-                    const serveStale = stale && (outcome.kind !== "http-error" || outcome.status >= 500 || outcome.reason === "queue_full");
+                    const serveStale =
+                        stale &&
+                        (outcome.kind !== "http-error" || outcome.status >= 500 || outcome.reason === "queue_full");
                     if (!serveStale || !stale) return false;
                     count("stale", cls);
                     savedTokens(stale.completion);
-                    sendCompletion(res, stale.completion, stale.body, stream, includeUsage, { ...baseHeaders, "x-cache-status": "STALE", age: store.age(stale) });
+                    sendCompletion(res, stale.completion, stale.body, stream, includeUsage, {
+                        ...baseHeaders,
+                        "x-cache-status": "STALE",
+                        age: store.age(stale),
+                    });
                     resolve();
                     return true;
                 },
@@ -306,7 +346,15 @@ export function createApp(deps: AppDeps): App {
                 void f.run(flightDeps, JSON.stringify(forward), req.headers).then((outcome) => {
                     if (coalesce && flights.get(hash!) === f) flights.delete(hash!);
                     if (write) store_(hash!, outcome, controls, cls);
-                    if (outcome.kind !== "ok") logger.warn({ requestId, reason: outcome.reason, status: outcome.kind === "http-error" ? outcome.status : 200 }, "upstream call failed");
+                    if (outcome.kind !== "ok")
+                        logger.warn(
+                            {
+                                requestId,
+                                reason: outcome.reason,
+                                status: outcome.kind === "http-error" ? outcome.status : 200,
+                            },
+                            "upstream call failed",
+                        );
                 });
             }
         });
@@ -320,28 +368,70 @@ export function createApp(deps: AppDeps): App {
             r.body.resume();
             upstreamState = { at: now(), up: r.status < 500, detail: `HTTP ${r.status}` };
         } catch (err) {
-            upstreamState = { at: now(), up: false, detail: (err as NodeJS.ErrnoException).code ?? (err as Error).name };
+            upstreamState = {
+                at: now(),
+                up: false,
+                detail: (err as NodeJS.ErrnoException).code ?? (err as Error).name,
+            };
         }
         return upstreamState;
     }
 
-    async function models(req: IncomingMessage, res: ServerResponse, baseHeaders: Record<string, string>): Promise<void> {
+    async function models(
+        req: IncomingMessage,
+        res: ServerResponse,
+        baseHeaders: Record<string, string>,
+    ): Promise<void> {
         try {
-            const r = await upstream.request("GET", "models", undefined, req.headers, AbortSignal.timeout(config.upstreamTimeoutMs));
+            const r = await upstream.request(
+                "GET",
+                "models",
+                undefined,
+                req.headers,
+                AbortSignal.timeout(config.upstreamTimeoutMs),
+            );
             const text = (await readAll(r.body, 8 * 1048576)).toString("utf8");
             sendJson(res, r.status, text, { ...baseHeaders });
         } catch (err) {
-            sendJson(res, 502, JSON.stringify(errorBody("The upstream could not be reached: " + ((err as NodeJS.ErrnoException).code ?? (err as Error).name), "server_error", "upstream_unreachable")), baseHeaders);
+            sendJson(
+                res,
+                502,
+                JSON.stringify(
+                    errorBody(
+                        "The upstream could not be reached: " +
+                            ((err as NodeJS.ErrnoException).code ?? (err as Error).name),
+                        "server_error",
+                        "upstream_unreachable",
+                    ),
+                ),
+                baseHeaders,
+            );
         }
     }
 
     /** POST /v1/chat/completions: callback style up to the local-tier lookup, so a hit creates no promise. */
-    function completions(req: IncomingMessage, res: ServerResponse, requestId: string, onError: (err: unknown) => void): void {
+    function completions(
+        req: IncomingMessage,
+        res: ServerResponse,
+        requestId: string,
+        onError: (err: unknown) => void,
+    ): void {
         readBody(req, config.maxBodyBytes, (tooLarge, raw) => {
             if (tooLarge) {
                 count("error", "default");
                 res.setHeader("connection", "close");
-                sendJson(res, 413, JSON.stringify(errorBody(`Request body exceeds MAX_BODY_BYTES (${config.maxBodyBytes} bytes).`, "invalid_request_error", "request_too_large")), { "x-request-id": requestId });
+                sendJson(
+                    res,
+                    413,
+                    JSON.stringify(
+                        errorBody(
+                            `Request body exceeds MAX_BODY_BYTES (${config.maxBodyBytes} bytes).`,
+                            "invalid_request_error",
+                            "request_too_large",
+                        ),
+                    ),
+                    { "x-request-id": requestId },
+                );
                 return;
             }
             const fingerprint = fingerprintOf(req, raw);
@@ -358,7 +448,18 @@ export function createApp(deps: AppDeps): App {
         const baseHeaders = { "x-request-id": requestId };
         if (path === "/v1/chat/completions" || path === "/chat/completions") {
             if (req.method !== "POST") {
-                sendJson(res, 405, JSON.stringify(errorBody(`Method ${req.method} is not allowed on ${path}; use POST.`, "invalid_request_error", "method_not_allowed")), { ...baseHeaders, allow: "POST" });
+                sendJson(
+                    res,
+                    405,
+                    JSON.stringify(
+                        errorBody(
+                            `Method ${req.method} is not allowed on ${path}; use POST.`,
+                            "invalid_request_error",
+                            "method_not_allowed",
+                        ),
+                    ),
+                    { ...baseHeaders, allow: "POST" },
+                );
                 return;
             }
             return;
@@ -369,7 +470,17 @@ export function createApp(deps: AppDeps): App {
             const up = await checkUpstream();
             const s = store.state();
             const ready = up.up && !closing;
-            return sendJson(res, ready ? 200 : 503, JSON.stringify({ status: ready ? "ready" : "not_ready", upstream: { up: up.up, detail: up.detail }, redis: { status: s.redis, circuit: s.circuit }, closing }), baseHeaders);
+            return sendJson(
+                res,
+                ready ? 200 : 503,
+                JSON.stringify({
+                    status: ready ? "ready" : "not_ready",
+                    upstream: { up: up.up, detail: up.detail },
+                    redis: { status: s.redis, circuit: s.circuit },
+                    closing,
+                }),
+                baseHeaders,
+            );
         }
         if (req.method === "GET" && path === "/metrics") {
             metrics.redisUp.set(store.state().redis === "ready" ? 1 : 0);
@@ -378,7 +489,14 @@ export function createApp(deps: AppDeps): App {
             res.end(text);
             return;
         }
-        sendJson(res, 404, JSON.stringify(errorBody(`Unknown request URL: ${req.method} ${path}.`, "invalid_request_error", "unknown_url")), baseHeaders);
+        sendJson(
+            res,
+            404,
+            JSON.stringify(
+                errorBody(`Unknown request URL: ${req.method} ${path}.`, "invalid_request_error", "unknown_url"),
+            ),
+            baseHeaders,
+        );
     }
 
     // Request ids: a random per-process prefix plus a counter; unique across replicas without a UUID per request.
@@ -398,7 +516,8 @@ export function createApp(deps: AppDeps): App {
         res.on("close", done);
         const onError = (err: unknown) => {
             logger.error({ err: (err as Error).message, stack: (err as Error).stack }, "unhandled error");
-            if (!res.headersSent) sendJson(res, 500, JSON.stringify(errorBody("Internal Server Error", "server_error")));
+            if (!res.headersSent)
+                sendJson(res, 500, JSON.stringify(errorBody("Internal Server Error", "server_error")));
             else res.destroy();
         };
         const requestId = nextRequestId();
@@ -406,7 +525,8 @@ export function createApp(deps: AppDeps): App {
         const url = req.url ?? "/";
         const q = url.indexOf("?");
         const path = q === -1 ? url : url.slice(0, q);
-        if (req.method === "POST" && (path === "/v1/chat/completions" || path === "/chat/completions")) completions(req, res, requestId, onError);
+        if (req.method === "POST" && (path === "/v1/chat/completions" || path === "/chat/completions"))
+            completions(req, res, requestId, onError);
         else handle(req, res, requestId, path).catch(onError);
     });
     server.on("clientError", (_err, socket) => {
@@ -419,7 +539,10 @@ export function createApp(deps: AppDeps): App {
         const stopped = new Promise<void>((r) => server.close(() => r()));
         server.closeIdleConnections();
         if (inFlightRequests > 0) {
-            await Promise.race([new Promise<void>((r) => (drained = r)), new Promise<void>((r) => setTimeout(r, graceMs).unref())]);
+            await Promise.race([
+                new Promise<void>((r) => (drained = r)),
+                new Promise<void>((r) => setTimeout(r, graceMs).unref()),
+            ]);
         }
         server.closeAllConnections();
         await stopped;

@@ -9,13 +9,19 @@ export function isCacheableCompletion(c: Completion): boolean {
     return c.choices.every((ch: Completion) => {
         if (!CACHEABLE_FINISH.has(ch?.finish_reason)) return false;
         const m = ch.message ?? {};
-        return (typeof m.content === "string" && m.content.length > 0) || (Array.isArray(m.tool_calls) && m.tool_calls.length > 0) || !!m.refusal;
+        return (
+            (typeof m.content === "string" && m.content.length > 0) ||
+            (Array.isArray(m.tool_calls) && m.tool_calls.length > 0) ||
+            !!m.refusal
+        );
     });
 }
 
 /** All answer text, for the volatile-answer TTL rule. */
 export function completionText(c: Completion): string {
-    return (c.choices ?? []).map((ch: Completion) => (typeof ch?.message?.content === "string" ? ch.message.content : "")).join("\n");
+    return (c.choices ?? [])
+        .map((ch: Completion) => (typeof ch?.message?.content === "string" ? ch.message.content : ""))
+        .join("\n");
 }
 
 interface ChoiceAcc {
@@ -45,7 +51,15 @@ export class StreamAssembler {
             const idx: number = ch.index ?? 0;
             let acc = this.choices.get(idx);
             if (!acc) {
-                acc = { index: idx, role: "assistant", content: null, refusal: null, toolCalls: [], finishReason: null, logprobs: null };
+                acc = {
+                    index: idx,
+                    role: "assistant",
+                    content: null,
+                    refusal: null,
+                    toolCalls: [],
+                    finishReason: null,
+                    logprobs: null,
+                };
                 this.choices.set(idx, acc);
             }
             const d = ch.delta ?? {};
@@ -62,8 +76,10 @@ export class StreamAssembler {
             }
             if (ch.logprobs) {
                 acc.logprobs ??= { content: null, refusal: null };
-                if (Array.isArray(ch.logprobs.content)) acc.logprobs.content = [...(acc.logprobs.content ?? []), ...ch.logprobs.content];
-                if (Array.isArray(ch.logprobs.refusal)) acc.logprobs.refusal = [...(acc.logprobs.refusal ?? []), ...ch.logprobs.refusal];
+                if (Array.isArray(ch.logprobs.content))
+                    acc.logprobs.content = [...(acc.logprobs.content ?? []), ...ch.logprobs.content];
+                if (Array.isArray(ch.logprobs.refusal))
+                    acc.logprobs.refusal = [...(acc.logprobs.refusal ?? []), ...ch.logprobs.refusal];
             }
             if (ch.finish_reason) acc.finishReason = ch.finish_reason;
         }
@@ -99,17 +115,41 @@ export function renderStream(c: Completion, includeUsage: boolean): string {
     if (c.service_tier !== undefined) base.service_tier = c.service_tier;
     const usageField = includeUsage ? { usage: null } : {};
     const events: string[] = [];
-    const push = (choices: unknown[], extra: Completion = usageField) => events.push(`data: ${JSON.stringify({ ...base, choices, ...extra })}\n\n`);
+    const push = (choices: unknown[], extra: Completion = usageField) =>
+        events.push(`data: ${JSON.stringify({ ...base, choices, ...extra })}\n\n`);
     for (const ch of c.choices ?? []) {
         const m = ch.message ?? {};
         const index = ch.index ?? 0;
         push([{ index, delta: { role: m.role ?? "assistant", content: "" }, logprobs: null, finish_reason: null }]);
         if (typeof m.content === "string" && m.content.length > 0) {
-            push([{ index, delta: { content: m.content }, logprobs: ch.logprobs?.content ? { content: ch.logprobs.content, refusal: null } : null, finish_reason: null }]);
+            push([
+                {
+                    index,
+                    delta: { content: m.content },
+                    logprobs: ch.logprobs?.content ? { content: ch.logprobs.content, refusal: null } : null,
+                    finish_reason: null,
+                },
+            ]);
         }
         if (m.refusal) push([{ index, delta: { refusal: m.refusal }, logprobs: null, finish_reason: null }]);
         (m.tool_calls ?? []).forEach((tc: Completion, i: number) => {
-            push([{ index, delta: { tool_calls: [{ index: i, id: tc.id, type: tc.type ?? "function", function: { name: tc.function?.name, arguments: tc.function?.arguments ?? "" } }] }, logprobs: null, finish_reason: null }]);
+            push([
+                {
+                    index,
+                    delta: {
+                        tool_calls: [
+                            {
+                                index: i,
+                                id: tc.id,
+                                type: tc.type ?? "function",
+                                function: { name: tc.function?.name, arguments: tc.function?.arguments ?? "" },
+                            },
+                        ],
+                    },
+                    logprobs: null,
+                    finish_reason: null,
+                },
+            ]);
         });
         push([{ index, delta: {}, logprobs: null, finish_reason: ch.finish_reason }]);
     }

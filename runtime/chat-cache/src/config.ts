@@ -41,11 +41,15 @@ function int(env: Env, name: string, def: number, min: number, max: number): num
     const raw = env[name];
     if (raw === undefined || raw.trim() === "") return def;
     if (!/^\d+$/.test(raw.trim())) {
-        throw new ConfigError(`${name} must be a whole number between ${min} and ${max}, got "${raw}". Fix or unset ${name} (default ${def}).`);
+        throw new ConfigError(
+            `${name} must be a whole number between ${min} and ${max}, got "${raw}". Fix or unset ${name} (default ${def}).`,
+        );
     }
     const n = Number(raw.trim());
     if (n < min || n > max) {
-        throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}. Fix or unset ${name} (default ${def}).`);
+        throw new ConfigError(
+            `${name} must be between ${min} and ${max}, got ${n}. Fix or unset ${name} (default ${def}).`,
+        );
     }
     return n;
 }
@@ -85,7 +89,9 @@ function secretFromFile(env: Env, name: string): string | undefined {
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
-        throw new ConfigError(`${name}_FILE points at ${file}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}). Mount the secret there or unset ${name}_FILE.`);
+        throw new ConfigError(
+            `${name}_FILE points at ${file}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}). Mount the secret there or unset ${name}_FILE.`,
+        );
     }
     const value = text.replace(/\r?\n$/, "");
     if (!value) throw new ConfigError(`${name}_FILE points at ${file}, which is empty.`);
@@ -97,14 +103,19 @@ function secretFromFile(env: Env, name: string): string | undefined {
  * @param env usually `process.env`
  */
 export function loadConfig(env: Env = process.env): Config {
-    const upstreamBaseUrl = url(env, "UPSTREAM_BASE_URL", ["http:", "https:"], "http://llm:8000/v1").replace(/\/+$/, "");
+    const upstreamBaseUrl = url(env, "UPSTREAM_BASE_URL", ["http:", "https:"], "http://llm:8000/v1").replace(
+        /\/+$/,
+        "",
+    );
     const redisUrl = url(env, "REDIS_URL", ["redis:", "rediss:"], "redis://redis:6379/0");
     const defaultTtlSeconds = int(env, "CACHE_DEFAULT_TTL_SECONDS", 300, 1, 86400);
     const rulesFile = env.CACHE_RULES_FILE?.trim();
     const rules = rulesFile ? loadRulesFile(rulesFile, defaultTtlSeconds) : defaultRules(defaultTtlSeconds);
     const logLevel = env.LOG_LEVEL?.trim() || "info";
     if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) {
-        throw new ConfigError(`LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}".`);
+        throw new ConfigError(
+            `LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}".`,
+        );
     }
     const apiKey = secretFromFile(env, "UPSTREAM_API_KEY") ?? env.UPSTREAM_API_KEY?.trim();
     const redisPassword = secretFromFile(env, "REDIS_PASSWORD") ?? (env.REDIS_PASSWORD || undefined);

@@ -18,7 +18,13 @@ export interface CacheControls {
 
 function seconds(v: unknown, name: string): number {
     if (typeof v !== "number" || !Number.isInteger(v) || v < 0) {
-        throw new HttpError(400, `'cache.${name}' must be a whole number of seconds.`, "invalid_request_error", `cache.${name}`, "invalid_value");
+        throw new HttpError(
+            400,
+            `'cache.${name}' must be a whole number of seconds.`,
+            "invalid_request_error",
+            `cache.${name}`,
+            "invalid_value",
+        );
     }
     return v;
 }
@@ -44,7 +50,13 @@ export function parseControls(cacheField: unknown, cacheControlHeader: string | 
         const f = cacheField as Record<string, unknown>;
         for (const k of Object.keys(f)) {
             if (!KNOWN.has(k)) {
-                throw new HttpError(400, `Unknown cache control 'cache.${k}'; allowed: ${[...KNOWN].join(", ")}.`, "invalid_request_error", `cache.${k}`, "invalid_value");
+                throw new HttpError(
+                    400,
+                    `Unknown cache control 'cache.${k}'; allowed: ${[...KNOWN].join(", ")}.`,
+                    "invalid_request_error",
+                    `cache.${k}`,
+                    "invalid_value",
+                );
             }
         }
         if (f["no-cache"] === true) c.noCache = true;
@@ -58,7 +70,13 @@ export function parseControls(cacheField: unknown, cacheControlHeader: string | 
         if (sMax !== undefined) c.maxAge = seconds(sMax, "s-maxage");
         if (f.namespace !== undefined) {
             if (typeof f.namespace !== "string" || f.namespace.length > 128) {
-                throw new HttpError(400, "'cache.namespace' must be a string of at most 128 characters.", "invalid_request_error", "cache.namespace", "invalid_value");
+                throw new HttpError(
+                    400,
+                    "'cache.namespace' must be a string of at most 128 characters.",
+                    "invalid_request_error",
+                    "cache.namespace",
+                    "invalid_value",
+                );
             }
             c.namespace = f.namespace;
         }

@@ -32,6 +32,11 @@ export class HttpError extends Error {
 }
 
 /** Builds an OpenAI-shaped error body. */
-export function errorBody(message: string, type: string, code: string | null = null, param: string | null = null): OpenAIErrorBody {
+export function errorBody(
+    message: string,
+    type: string,
+    code: string | null = null,
+    param: string | null = null,
+): OpenAIErrorBody {
     return { error: { message, type, param, code } };
 }

@@ -31,7 +31,14 @@ export interface FlightDeps {
     maxResponseBytes: number;
 }
 
-function proxyError(status: number, message: string, type: string, code: string, reason: string, headers: Record<string, string> = {}): Outcome {
+function proxyError(
+    status: number,
+    message: string,
+    type: string,
+    code: string,
+    reason: string,
+    headers: Record<string, string> = {},
+): Outcome {
     return { kind: "http-error", status, headers, body: JSON.stringify(errorBody(message, type, code)), reason };
 }
 
@@ -105,9 +112,23 @@ export class Flight {
         } catch (err) {
             if (err instanceof HttpError) {
                 metrics.rejections.inc({ reason: "queue_full" });
-                this.finish({ kind: "http-error", status: err.status, headers: err.headers, body: JSON.stringify(err.toBody()), reason: "queue_full" });
+                this.finish({
+                    kind: "http-error",
+                    status: err.status,
+                    headers: err.headers,
+                    body: JSON.stringify(err.toBody()),
+                    reason: "queue_full",
+                });
             } else {
-                this.finish(proxyError(499, "Every caller went away before an upstream slot was free.", "server_error", "client_closed", "abandoned"));
+                this.finish(
+                    proxyError(
+                        499,
+                        "Every caller went away before an upstream slot was free.",
+                        "server_error",
+                        "client_closed",
+                        "abandoned",
+                    ),
+                );
             }
             return this.done;
         }
@@ -124,7 +145,14 @@ export class Flight {
         let statusLabel = "error";
         try {
             arm();
-            const res = await deps.upstream.request("POST", "chat/completions", body, clientHeaders, this.controller.signal, this.stream);
+            const res = await deps.upstream.request(
+                "POST",
+                "chat/completions",
+                body,
+                clientHeaders,
+                this.controller.signal,
+                this.stream,
+            );
             statusLabel = String(res.status);
             const headers = passThroughHeaders(res.headers);
             const isSse = String(res.headers["content-type"] ?? "").includes("text/event-stream");
@@ -139,7 +167,15 @@ export class Flight {
                 try {
                     completion = JSON.parse(text);
                 } catch {
-                    this.finish(proxyError(502, "The upstream answered 200 with a body that is not JSON.", "server_error", "upstream_bad_response", "bad_response"));
+                    this.finish(
+                        proxyError(
+                            502,
+                            "The upstream answered 200 with a body that is not JSON.",
+                            "server_error",
+                            "upstream_bad_response",
+                            "bad_response",
+                        ),
+                    );
                     return this.done;
                 }
                 this.finish({ kind: "ok", completion, headers });
@@ -151,14 +187,26 @@ export class Flight {
                 statusLabel = "timeout";
                 metrics.rejections.inc({ reason: "timeout" });
                 const msg = `The upstream did not answer within UPSTREAM_TIMEOUT_MS=${deps.timeoutMs} ms.`;
-                if (this.head) this.finish({ kind: "stream-failed", error: errorBody(msg, "server_error", "upstream_timeout"), reason: "timeout" });
+                if (this.head)
+                    this.finish({
+                        kind: "stream-failed",
+                        error: errorBody(msg, "server_error", "upstream_timeout"),
+                        reason: "timeout",
+                    });
                 else this.finish(proxyError(504, msg, "server_error", "upstream_timeout", "timeout"));
             } else if (this.abortReason === "abandoned") {
                 this.finish(proxyError(499, "Every caller went away.", "server_error", "client_closed", "abandoned"));
             } else {
                 metrics.rejections.inc({ reason: this.head ? "stream_failed" : "upstream_unreachable" });
-                const msg = "The upstream connection failed: " + ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
-                if (this.head) this.finish({ kind: "stream-failed", error: errorBody(msg, "server_error", "upstream_stream_failed"), reason: "stream_failed" });
+                const msg =
+                    "The upstream connection failed: " +
+                    ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+                if (this.head)
+                    this.finish({
+                        kind: "stream-failed",
+                        error: errorBody(msg, "server_error", "upstream_stream_failed"),
+                        reason: "stream_failed",
+                    });
                 else this.finish(proxyError(502, msg, "server_error", "upstream_unreachable", "unreachable"));
             }
         } finally {
@@ -170,7 +218,12 @@ export class Flight {
     }
 
     /** Forwards an upstream SSE body chunk by chunk while assembling the completion. */
-    private pump(body: NodeJS.ReadableStream, headers: Record<string, string>, touch: () => void, firstByte: () => void): Promise<void> {
+    private pump(
+        body: NodeJS.ReadableStream,
+        headers: Record<string, string>,
+        touch: () => void,
+        firstByte: () => void,
+    ): Promise<void> {
         this.emitHead(headers);
         const parser = new SseParser();
         const asm = new StreamAssembler();
@@ -194,13 +247,31 @@ export class Flight {
                     try {
                         obj = JSON.parse(data);
                     } catch {
-                        this.finish({ kind: "stream-failed", error: errorBody("The upstream sent a chunk that is not JSON.", "server_error", "upstream_bad_response"), reason: "bad_chunk" });
+                        this.finish({
+                            kind: "stream-failed",
+                            error: errorBody(
+                                "The upstream sent a chunk that is not JSON.",
+                                "server_error",
+                                "upstream_bad_response",
+                            ),
+                            reason: "bad_chunk",
+                        });
                         (body as unknown as { destroy(): void }).destroy();
                         return;
                     }
                     if (obj && obj.error) {
                         const e = obj.error;
-                        const error = typeof e === "object" ? { error: { message: String(e.message ?? "upstream error"), type: String(e.type ?? "server_error"), param: e.param ?? null, code: e.code ?? null } } : errorBody(String(e), "server_error");
+                        const error =
+                            typeof e === "object"
+                                ? {
+                                      error: {
+                                          message: String(e.message ?? "upstream error"),
+                                          type: String(e.type ?? "server_error"),
+                                          param: e.param ?? null,
+                                          code: e.code ?? null,
+                                      },
+                                  }
+                                : errorBody(String(e), "server_error");
                         this.finish({ kind: "stream-failed", error, reason: "upstream_error_event" });
                         (body as unknown as { destroy(): void }).destroy();
                         return;
@@ -213,7 +284,16 @@ export class Flight {
             body.on("end", () => {
                 if (!this.outcome) {
                     if (doneSeen && asm.finished()) this.finish({ kind: "ok", completion: asm.result(), headers });
-                    else this.finish({ kind: "stream-failed", error: errorBody("The upstream stream ended before the completion finished.", "server_error", "upstream_stream_incomplete"), reason: "incomplete" });
+                    else
+                        this.finish({
+                            kind: "stream-failed",
+                            error: errorBody(
+                                "The upstream stream ended before the completion finished.",
+                                "server_error",
+                                "upstream_stream_incomplete",
+                            ),
+                            reason: "incomplete",
+                        });
                 }
                 resolve();
             });

@@ -12,12 +12,23 @@ export const KEY_VERSION = 1;
 export const EXCLUDED_FIELDS = new Set(["stream", "stream_options", "metadata", "store", "user", "cache"]);
 
 /** OpenAI defaults filled in before hashing, so an absent field and its default value share an entry. */
-export const DEFAULTS: Readonly<Record<string, unknown>> = { temperature: 1, top_p: 1, n: 1, presence_penalty: 0, frequency_penalty: 0 };
+export const DEFAULTS: Readonly<Record<string, unknown>> = {
+    temperature: 1,
+    top_p: 1,
+    n: 1,
+    presence_penalty: 0,
+    frequency_penalty: 0,
+};
 
 /** Hex SHA-256; uses the one-shot `crypto.hash` where Node has it (cheaper than a Hash object on the hit path). */
 export const sha256hex: (data: string) => string =
     typeof (crypto as { hash?: unknown }).hash === "function"
-        ? (data) => (crypto as unknown as { hash(alg: string, data: string, enc: string): string }).hash("sha256", data, "hex")
+        ? (data) =>
+              (crypto as unknown as { hash(alg: string, data: string, enc: string): string }).hash(
+                  "sha256",
+                  data,
+                  "hex",
+              )
         : (data) => crypto.createHash("sha256").update(data).digest("hex");
 
 /** JSON with object keys sorted at every level: equal values give equal strings whatever the field order. */
@@ -68,7 +79,9 @@ export function normaliseMessages(messages: Array<Record<string, unknown>>, rule
                 ...m,
                 content: m.content.map((p: unknown) => {
                     const part = p as Record<string, unknown>;
-                    return part && part.type === "text" && typeof part.text === "string" ? { ...part, text: normaliseText(part.text, rules) } : p;
+                    return part && part.type === "text" && typeof part.text === "string"
+                        ? { ...part, text: normaliseText(part.text, rules) }
+                        : p;
                 }),
             };
         }

@@ -46,7 +46,14 @@ export class UpstreamLimiter {
         }
         if (this.queue.length >= this.maxQueue) {
             return Promise.reject(
-                new HttpError(429, `The proxy's upstream queue is full (UPSTREAM_MAX_QUEUE=${this.maxQueue}); retry shortly.`, "rate_limit_error", null, "upstream_queue_full", { "retry-after": "1" }),
+                new HttpError(
+                    429,
+                    `The proxy's upstream queue is full (UPSTREAM_MAX_QUEUE=${this.maxQueue}); retry shortly.`,
+                    "rate_limit_error",
+                    null,
+                    "upstream_queue_full",
+                    { "retry-after": "1" },
+                ),
             );
         }
         return new Promise<Release>((resolve, reject) => {

@@ -17,7 +17,11 @@ async function main(): Promise<void> {
         }
         throw err;
     }
-    const logger = pino({ level: config.logLevel, base: { service: "chat-cache" }, redact: ["req.headers.authorization", "headers.authorization", "authorization"] });
+    const logger = pino({
+        level: config.logLevel,
+        base: { service: "chat-cache" },
+        redact: ["req.headers.authorization", "headers.authorization", "authorization"],
+    });
     const redis = createRedisClient(config);
     let redisErrorLogged = false;
     redis.on("error", (err: Error) => {
@@ -35,7 +39,13 @@ async function main(): Promise<void> {
     const app = createApp({ config, redis, logger, registry });
     await new Promise<void>((resolve) => app.server.listen(config.port, config.host, resolve));
     const addr = app.server.address();
-    logger.info({ port: typeof addr === "object" && addr ? addr.port : config.port, upstream: new URL(config.upstreamBaseUrl).host }, "chat-cache listening");
+    logger.info(
+        {
+            port: typeof addr === "object" && addr ? addr.port : config.port,
+            upstream: new URL(config.upstreamBaseUrl).host,
+        },
+        "chat-cache listening",
+    );
 
     let stopping = false;
     const shutdown = async (signal: string) => {

@@ -22,7 +22,12 @@ export function createMetrics(registry: Registry): Metrics {
     const registers = [registry];
     return {
         registry,
-        requests: new Counter({ name: "cache_requests_total", help: "Chat completion requests by cache result and TTL class.", labelNames: ["result", "ttl_class"], registers }),
+        requests: new Counter({
+            name: "cache_requests_total",
+            help: "Chat completion requests by cache result and TTL class.",
+            labelNames: ["result", "ttl_class"],
+            registers,
+        }),
         lookupDuration: new Histogram({
             name: "cache_lookup_duration_seconds",
             help: "Time to look a key up, by the tier that answered (lru, redis, none).",
@@ -43,13 +48,44 @@ export function createMetrics(registry: Registry): Metrics {
             buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
             registers,
         }),
-        upstreamInFlight: new Gauge({ name: "upstream_in_flight", help: "Upstream calls holding a concurrency slot.", registers }),
-        upstreamQueueDepth: new Gauge({ name: "upstream_queue_depth", help: "Requests waiting for an upstream slot.", registers }),
-        rejections: new Counter({ name: "upstream_rejections_total", help: "Requests answered without an upstream result, by reason (queue_full, timeout, upstream_unreachable, stream_failed).", labelNames: ["reason"], registers }),
-        redisErrors: new Counter({ name: "redis_errors_total", help: "Failed Redis commands by operation.", labelNames: ["op"], registers }),
-        redisCircuitOpen: new Gauge({ name: "redis_circuit_open", help: "1 while the Redis circuit breaker skips Redis.", registers }),
+        upstreamInFlight: new Gauge({
+            name: "upstream_in_flight",
+            help: "Upstream calls holding a concurrency slot.",
+            registers,
+        }),
+        upstreamQueueDepth: new Gauge({
+            name: "upstream_queue_depth",
+            help: "Requests waiting for an upstream slot.",
+            registers,
+        }),
+        rejections: new Counter({
+            name: "upstream_rejections_total",
+            help: "Requests answered without an upstream result, by reason (queue_full, timeout, upstream_unreachable, stream_failed).",
+            labelNames: ["reason"],
+            registers,
+        }),
+        redisErrors: new Counter({
+            name: "redis_errors_total",
+            help: "Failed Redis commands by operation.",
+            labelNames: ["op"],
+            registers,
+        }),
+        redisCircuitOpen: new Gauge({
+            name: "redis_circuit_open",
+            help: "1 while the Redis circuit breaker skips Redis.",
+            registers,
+        }),
         redisUp: new Gauge({ name: "redis_up", help: "1 when the Redis connection is ready.", registers }),
-        savedTokens: new Counter({ name: "cache_saved_tokens_total", help: "Tokens (prompt + completion) of answers served without an upstream call.", registers }),
-        cacheWrites: new Counter({ name: "cache_writes_total", help: "Cache writes by outcome (stored, skipped_uncacheable, skipped_too_large, redis_failed).", labelNames: ["outcome"], registers }),
+        savedTokens: new Counter({
+            name: "cache_saved_tokens_total",
+            help: "Tokens (prompt + completion) of answers served without an upstream call.",
+            registers,
+        }),
+        cacheWrites: new Counter({
+            name: "cache_writes_total",
+            help: "Cache writes by outcome (stored, skipped_uncacheable, skipped_too_large, redis_failed).",
+            labelNames: ["outcome"],
+            registers,
+        }),
     };
 }

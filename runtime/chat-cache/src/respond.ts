@@ -8,14 +8,30 @@ import { sseEvent, SSE_DONE } from "./sse";
 export type CacheStatus = "HIT" | "MISS" | "BYPASS" | "COALESCED" | "STALE";
 
 /** Writes a JSON response with the proxy's standard headers. */
-export function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string | number> = {}): void {
+export function sendJson(
+    res: ServerResponse,
+    status: number,
+    body: string,
+    headers: Record<string, string | number> = {},
+): void {
     if (res.headersSent || res.destroyed) return;
-    res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+    res.writeHead(status, {
+        ...headers,
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(body),
+    });
     res.end(body);
 }
 
 /** Sends a stored or fresh completion in the shape the current request asked for (JSON or SSE). */
-export function sendCompletion(res: ServerResponse, completion: Completion, body: Buffer | undefined, stream: boolean, includeUsage: boolean, headers: Record<string, string | number>): void {
+export function sendCompletion(
+    res: ServerResponse,
+    completion: Completion,
+    body: Buffer | undefined,
+    stream: boolean,
+    includeUsage: boolean,
+    headers: Record<string, string | number>,
+): void {
     if (res.headersSent || res.destroyed) return;
     if (!stream) {
         if (body) {
@@ -30,7 +46,12 @@ export function sendCompletion(res: ServerResponse, completion: Completion, body
         return;
     }
     const sse = renderStream(completion, includeUsage);
-    res.writeHead(200, { ...headers, "content-type": "text/event-stream", "cache-control": "no-cache", "content-length": Buffer.byteLength(sse) });
+    res.writeHead(200, {
+        ...headers,
+        "content-type": "text/event-stream",
+        "cache-control": "no-cache",
+        "content-length": Buffer.byteLength(sse),
+    });
     res.end(sse);
 }
 
@@ -62,7 +83,13 @@ export function subscriberFor(view: ClientView): Subscriber {
         onHead(headers) {
             if (!view.stream || res.headersSent || res.destroyed) return;
             streaming = true;
-            res.writeHead(200, { ...headers, ...view.baseHeaders, "x-cache-status": view.status, "content-type": "text/event-stream", "cache-control": "no-cache" });
+            res.writeHead(200, {
+                ...headers,
+                ...view.baseHeaders,
+                "x-cache-status": view.status,
+                "content-type": "text/event-stream",
+                "cache-control": "no-cache",
+            });
             res.flushHeaders();
         },
         onEvent(data, usage) {
@@ -76,22 +103,42 @@ export function subscriberFor(view: ClientView): Subscriber {
                     view.onFinished(false);
                 } else {
                     const err: OpenAIErrorBody =
-                        outcome.kind === "stream-failed" ? outcome.error : { error: { message: "The upstream failed mid-stream.", type: "server_error", param: null, code: "upstream_stream_failed" } };
+                        outcome.kind === "stream-failed"
+                            ? outcome.error
+                            : {
+                                  error: {
+                                      message: "The upstream failed mid-stream.",
+                                      type: "server_error",
+                                      param: null,
+                                      code: "upstream_stream_failed",
+                                  },
+                              };
                     res.end(errorEventBody(err));
                     view.onFinished(true);
                 }
                 return;
             }
             if (outcome.kind === "ok") {
-                sendCompletion(res, outcome.completion, undefined, view.stream, view.includeUsage, { ...outcome.headers, ...view.baseHeaders, "x-cache-status": view.status });
+                sendCompletion(res, outcome.completion, undefined, view.stream, view.includeUsage, {
+                    ...outcome.headers,
+                    ...view.baseHeaders,
+                    "x-cache-status": view.status,
+                });
                 view.onFinished(false);
                 return;
             }
             if (view.onFailure?.(outcome)) return;
             if (outcome.kind === "http-error") {
-                sendJson(res, outcome.status, outcome.body, { ...outcome.headers, ...view.baseHeaders, "x-cache-status": view.status });
+                sendJson(res, outcome.status, outcome.body, {
+                    ...outcome.headers,
+                    ...view.baseHeaders,
+                    "x-cache-status": view.status,
+                });
             } else {
-                sendJson(res, 502, JSON.stringify(outcome.error), { ...view.baseHeaders, "x-cache-status": view.status });
+                sendJson(res, 502, JSON.stringify(outcome.error), {
+                    ...view.baseHeaders,
+                    "x-cache-status": view.status,
+                });
             }
             view.onFinished(true);
         },

@@ -44,7 +44,9 @@ export function defaultRules(defaultTtlSeconds = 300): CacheRules {
 
 function ttl(value: unknown, where: string): number {
     if (typeof value !== "number" || !Number.isInteger(value) || value < MIN_RULE_TTL || value > MAX_RULE_TTL) {
-        throw new ConfigError(`CACHE_RULES_FILE: ${where} must be a whole number of seconds between ${MIN_RULE_TTL} and ${MAX_RULE_TTL}.`);
+        throw new ConfigError(
+            `CACHE_RULES_FILE: ${where} must be a whole number of seconds between ${MIN_RULE_TTL} and ${MAX_RULE_TTL}.`,
+        );
     }
     return value;
 }
@@ -56,21 +58,28 @@ function ttl(value: unknown, where: string): number {
 export function parseRules(doc: unknown, defaultTtlSeconds: number): CacheRules {
     const rules = defaultRules(defaultTtlSeconds);
     if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
-        throw new ConfigError("CACHE_RULES_FILE must contain an object with `contexts`, `defaultTtlSeconds`, `normalise` or `modelAliases`.");
+        throw new ConfigError(
+            "CACHE_RULES_FILE must contain an object with `contexts`, `defaultTtlSeconds`, `normalise` or `modelAliases`.",
+        );
     }
     const d = doc as Record<string, unknown>;
     for (const k of Object.keys(d)) {
         if (!["defaultTtlSeconds", "contexts", "normalise", "modelAliases"].includes(k)) {
-            throw new ConfigError(`CACHE_RULES_FILE: unknown key \`${k}\`; allowed: defaultTtlSeconds, contexts, normalise, modelAliases.`);
+            throw new ConfigError(
+                `CACHE_RULES_FILE: unknown key \`${k}\`; allowed: defaultTtlSeconds, contexts, normalise, modelAliases.`,
+            );
         }
     }
     if (d.defaultTtlSeconds !== undefined) rules.defaultTtlSeconds = ttl(d.defaultTtlSeconds, "`defaultTtlSeconds`");
     if (d.contexts !== undefined) {
         if (typeof d.contexts !== "object" || d.contexts === null || Array.isArray(d.contexts)) {
-            throw new ConfigError("CACHE_RULES_FILE: `contexts` must map a context name to `{ttlSeconds, volatileTtlSeconds?, volatilePattern?}`.");
+            throw new ConfigError(
+                "CACHE_RULES_FILE: `contexts` must map a context name to `{ttlSeconds, volatileTtlSeconds?, volatilePattern?}`.",
+            );
         }
         for (const [name, raw] of Object.entries(d.contexts as Record<string, unknown>)) {
-            if (typeof raw !== "object" || raw === null) throw new ConfigError(`CACHE_RULES_FILE: \`contexts.${name}\` must be an object.`);
+            if (typeof raw !== "object" || raw === null)
+                throw new ConfigError(`CACHE_RULES_FILE: \`contexts.${name}\` must be an object.`);
             const r = raw as Record<string, unknown>;
             const rule: ContextRule = { ttlSeconds: ttl(r.ttlSeconds, `\`contexts.${name}.ttlSeconds\``) };
             if (r.volatileTtlSeconds !== undefined) {
@@ -80,7 +89,9 @@ export function parseRules(doc: unknown, defaultTtlSeconds: number): CacheRules 
                     try {
                         pattern = new RegExp(String(r.volatilePattern), "i");
                     } catch {
-                        throw new ConfigError(`CACHE_RULES_FILE: \`contexts.${name}.volatilePattern\` is not a valid regular expression.`);
+                        throw new ConfigError(
+                            `CACHE_RULES_FILE: \`contexts.${name}.volatilePattern\` is not a valid regular expression.`,
+                        );
                     }
                 }
                 rule.volatilePattern = pattern;
@@ -92,15 +103,19 @@ export function parseRules(doc: unknown, defaultTtlSeconds: number): CacheRules 
         const n = d.normalise as Record<string, unknown>;
         for (const [k, v] of Object.entries(n ?? {})) {
             if (k !== "collapseWhitespace" && k !== "stripPolitePrefixes") {
-                throw new ConfigError(`CACHE_RULES_FILE: unknown key \`normalise.${k}\`; allowed: collapseWhitespace, stripPolitePrefixes.`);
+                throw new ConfigError(
+                    `CACHE_RULES_FILE: unknown key \`normalise.${k}\`; allowed: collapseWhitespace, stripPolitePrefixes.`,
+                );
             }
-            if (typeof v !== "boolean") throw new ConfigError(`CACHE_RULES_FILE: \`normalise.${k}\` must be true or false.`);
+            if (typeof v !== "boolean")
+                throw new ConfigError(`CACHE_RULES_FILE: \`normalise.${k}\` must be true or false.`);
             rules[k] = v;
         }
     }
     if (d.modelAliases !== undefined) {
         for (const [k, v] of Object.entries((d.modelAliases ?? {}) as Record<string, unknown>)) {
-            if (typeof v !== "string") throw new ConfigError(`CACHE_RULES_FILE: \`modelAliases.${k}\` must be a model name string.`);
+            if (typeof v !== "string")
+                throw new ConfigError(`CACHE_RULES_FILE: \`modelAliases.${k}\` must be a model name string.`);
             rules.modelAliases[k] = v;
         }
     }
@@ -113,13 +128,17 @@ export function loadRulesFile(path: string, defaultTtlSeconds: number): CacheRul
     try {
         text = readFileSync(path, "utf8");
     } catch (err) {
-        throw new ConfigError(`CACHE_RULES_FILE points to "${path}", which cannot be read (${(err as NodeJS.ErrnoException).code}). Fix the path or unset CACHE_RULES_FILE.`);
+        throw new ConfigError(
+            `CACHE_RULES_FILE points to "${path}", which cannot be read (${(err as NodeJS.ErrnoException).code}). Fix the path or unset CACHE_RULES_FILE.`,
+        );
     }
     let doc: unknown;
     try {
         doc = parseYaml(text);
     } catch (err) {
-        throw new ConfigError(`CACHE_RULES_FILE "${path}" is not valid JSON/YAML: ${(err as Error).message.split("\n")[0]}`);
+        throw new ConfigError(
+            `CACHE_RULES_FILE "${path}" is not valid JSON/YAML: ${(err as Error).message.split("\n")[0]}`,
+        );
     }
     return parseRules(doc, defaultTtlSeconds);
 }

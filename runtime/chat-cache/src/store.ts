@@ -59,7 +59,10 @@ export class CacheStore {
         }
         this.breaker = new CircuitBreaker(opts.breakerThreshold, opts.breakerCooldownMs, (open) => {
             metrics.redisCircuitOpen.set(open ? 1 : 0);
-            logger.warn({ open }, open ? "redis circuit opened: serving without the shared cache" : "redis circuit closed");
+            logger.warn(
+                { open },
+                open ? "redis circuit opened: serving without the shared cache" : "redis circuit closed",
+            );
         });
         metrics.redisCircuitOpen.set(0);
     }
@@ -108,7 +111,12 @@ export class CacheStore {
         let entry: Entry;
         try {
             const parsed = JSON.parse(raw) as { storedAt: number; ttl: number; completion: Completion };
-            entry = { storedAt: parsed.storedAt, ttl: parsed.ttl, completion: parsed.completion, body: Buffer.from(JSON.stringify(parsed.completion)) };
+            entry = {
+                storedAt: parsed.storedAt,
+                ttl: parsed.ttl,
+                completion: parsed.completion,
+                body: Buffer.from(JSON.stringify(parsed.completion)),
+            };
         } catch {
             this.metrics.redisErrors.inc({ op: "decode" });
             return undefined;

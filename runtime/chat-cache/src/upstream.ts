@@ -17,7 +17,13 @@ export function passThroughHeaders(h: IncomingHttpHeaders): Record<string, strin
     const out: Record<string, string> = {};
     for (const [k, v] of Object.entries(h)) {
         if (v === undefined) continue;
-        if (k === "retry-after" || k === "retry-after-ms" || k === "x-should-retry" || k === "openai-processing-ms" || k.startsWith("x-ratelimit-")) {
+        if (
+            k === "retry-after" ||
+            k === "retry-after-ms" ||
+            k === "x-should-retry" ||
+            k === "openai-processing-ms" ||
+            k.startsWith("x-ratelimit-")
+        ) {
             out[k] = Array.isArray(v) ? v.join(", ") : v;
         }
     }
@@ -37,16 +43,29 @@ export class UpstreamClient {
     ) {
         this.base = new URL(baseUrl.replace(/\/+$/, "") + "/");
         this.transport = this.base.protocol === "https:" ? https : http;
-        this.agent = new this.transport.Agent({ keepAlive: true, maxSockets, maxFreeSockets: Math.min(maxSockets, 256) });
+        this.agent = new this.transport.Agent({
+            keepAlive: true,
+            maxSockets,
+            maxFreeSockets: Math.min(maxSockets, 256),
+        });
     }
 
     /**
      * Sends one request. `clientHeaders` supplies `authorization` when no `UPSTREAM_API_KEY` is configured.
      * Rejects on connection errors and when `signal` aborts.
      */
-    request(method: "GET" | "POST", path: string, body: string | undefined, clientHeaders: IncomingHttpHeaders, signal: AbortSignal, stream = false): Promise<UpstreamResponse> {
+    request(
+        method: "GET" | "POST",
+        path: string,
+        body: string | undefined,
+        clientHeaders: IncomingHttpHeaders,
+        signal: AbortSignal,
+        stream = false,
+    ): Promise<UpstreamResponse> {
         const url = new URL(path.replace(/^\//, ""), this.base);
-        const headers: Record<string, string> = { accept: stream ? "text/event-stream, application/json" : "application/json" };
+        const headers: Record<string, string> = {
+            accept: stream ? "text/event-stream, application/json" : "application/json",
+        };
         const auth = this.apiKey ? `Bearer ${this.apiKey}` : clientHeaders.authorization;
         if (auth) headers.authorization = auth;
         for (const h of FORWARDED) {

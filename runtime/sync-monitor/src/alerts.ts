@@ -32,7 +32,10 @@ export interface AlerterOptions {
 }
 
 const fingerprint = (labels: Record<string, string>): string =>
-    Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(",");
+    Object.keys(labels)
+        .sort()
+        .map((k) => `${k}=${labels[k]}`)
+        .join(",");
 
 /** Keeps the active alert set and publishes changes. */
 export class Alerter {
@@ -55,15 +58,22 @@ export class Alerter {
         const endsAt = new Date(now + this.o.ttlMs).toISOString();
         const fresh = new Map<string, Alert>();
         for (const a of next) {
-            const labels = Object.fromEntries(Object.entries(a.labels).map(([k, v]) => [k, this.clean(v, a.labels.alertname)]));
-            const annotations = Object.fromEntries(Object.entries(a.annotations).map(([k, v]) => [k, this.clean(v, a.labels.alertname)]));
+            const labels = Object.fromEntries(
+                Object.entries(a.labels).map(([k, v]) => [k, this.clean(v, a.labels.alertname)]),
+            );
+            const annotations = Object.fromEntries(
+                Object.entries(a.annotations).map(([k, v]) => [k, this.clean(v, a.labels.alertname)]),
+            );
             const fp = fingerprint(labels);
             fresh.set(fp, { labels, annotations, startsAt: this.active.get(fp)?.startsAt ?? nowIso, endsAt });
         }
-        const resolved = [...this.active.entries()].filter(([fp]) => !fresh.has(fp)).map(([, a]) => ({ ...a, endsAt: nowIso }));
+        const resolved = [...this.active.entries()]
+            .filter(([fp]) => !fresh.has(fp))
+            .map(([, a]) => ({ ...a, endsAt: nowIso }));
         // Log transitions only, so a long-lasting drift does not repeat a line every check.
         for (const [fp, a] of fresh) {
-            if (!this.active.has(fp)) this.o.logger.warn({ alert: a.labels, summary: a.annotations.summary }, "alert firing");
+            if (!this.active.has(fp))
+                this.o.logger.warn({ alert: a.labels, summary: a.annotations.summary }, "alert firing");
         }
         for (const a of resolved) this.o.logger.info({ alert: a.labels }, "alert resolved");
         this.active = fresh;
@@ -71,7 +81,9 @@ export class Alerter {
         if (!this.o.url || body.length === 0) return;
         try {
             const res = await (this.o.fetchImpl ?? fetch)(`${this.o.url.replace(/\/+$/, "")}/api/v2/alerts`, {
-                method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+                method: "POST",
+                headers: { "content-type": "application/json" },
+                body: JSON.stringify(body),
                 signal: AbortSignal.timeout(10_000),
             });
             if (!res.ok) throw new Error(`Alertmanager answered HTTP ${res.status}`);

@@ -34,10 +34,15 @@ function sameSecret(a: string, b: string): boolean {
 export function createApp(deps: AppDeps): RequestListener {
     const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
         const text = deps.redactor.redact(JSON.stringify(body));
-        res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
+        res.writeHead(status, {
+            "content-type": "application/json; charset=utf-8",
+            "cache-control": "no-store",
+            ...headers,
+        });
         res.end(text);
     };
-    const fail = (res: ServerResponse, status: number, message: string, headers?: Record<string, string>) => send(res, status, { error: { message } }, headers);
+    const fail = (res: ServerResponse, status: number, message: string, headers?: Record<string, string>) =>
+        send(res, status, { error: { message } }, headers);
 
     const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
         const url = new URL(req.url ?? "/", "http://localhost");
@@ -110,7 +115,10 @@ export function createApp(deps: AppDeps): RequestListener {
 
     return (req, res) => {
         handle(req, res).catch((e) => {
-            deps.logger.error({ err: deps.redactor.redact(String((e as Error)?.message ?? e)), path: req.url }, "request failed");
+            deps.logger.error(
+                { err: deps.redactor.redact(String((e as Error)?.message ?? e)), path: req.url },
+                "request failed",
+            );
             if (!res.headersSent) fail(res, 500, "Internal Server Error");
             else res.end();
         });

@@ -62,7 +62,8 @@ function fail(msg: string): never {
 
 function onlyKeys(o: Obj, path: string, allowed: readonly string[]): void {
     for (const k of Object.keys(o)) {
-        if (!allowed.includes(k)) fail(`\`${path}${k}\` is not a known key (allowed: ${allowed.join(", ")}); remove it.`);
+        if (!allowed.includes(k))
+            fail(`\`${path}${k}\` is not a known key (allowed: ${allowed.join(", ")}); remove it.`);
     }
 }
 
@@ -71,9 +72,13 @@ function parseEntry(raw: unknown, i: number): Attestation {
     if (!isObj(raw)) fail(`\`${at}\` must be an object with scope, target, name, valueHmac and updatedAt.`);
     onlyKeys(raw, `${at}.`, ["scope", "target", "name", "valueHmac", "updatedAt"]);
     const scope = raw.scope;
-    if (scope !== "org" && scope !== "repo" && scope !== "environment") fail(`\`${at}.scope\` must be one of org, repo, environment.`);
+    if (scope !== "org" && scope !== "repo" && scope !== "environment")
+        fail(`\`${at}.scope\` must be one of org, repo, environment.`);
     const t = typeof raw.target === "string" ? parseTargetId(scope, raw.target) : undefined;
-    if (!t) fail(`\`${at}.target\` must be a target id for scope ${scope} (${scope === "org" ? "`owner`" : scope === "repo" ? "`owner/repo`" : "`owner/repo:environment`"}).`);
+    if (!t)
+        fail(
+            `\`${at}.target\` must be a target id for scope ${scope} (${scope === "org" ? "`owner`" : scope === "repo" ? "`owner/repo`" : "`owner/repo:environment`"}).`,
+        );
     if (typeof raw.name !== "string" || raw.name.trim() === "") fail(`\`${at}.name\` must be a non-empty secret name.`);
     // The value itself is never echoed: a producer bug could have put the secret here instead of its HMAC.
     if (typeof raw.valueHmac !== "string" || !HMAC_HEX.test(raw.valueHmac)) {
@@ -82,12 +87,22 @@ function parseEntry(raw: unknown, i: number): Attestation {
     if (!("updatedAt" in raw)) fail(`\`${at}.updatedAt\` is required (GitHub's updated_at after the write, or null).`);
     let updatedAt: Date | null = null;
     if (raw.updatedAt !== null) {
-        if (typeof raw.updatedAt !== "string" || !ISO_8601.test(raw.updatedAt) || Number.isNaN(Date.parse(raw.updatedAt))) {
+        if (
+            typeof raw.updatedAt !== "string" ||
+            !ISO_8601.test(raw.updatedAt) ||
+            Number.isNaN(Date.parse(raw.updatedAt))
+        ) {
             fail(`\`${at}.updatedAt\` must be an ISO 8601 timestamp such as 2026-01-31T12:00:00Z, or null.`);
         }
         updatedAt = new Date(raw.updatedAt);
     }
-    return { scope, target: t.id, name: normaliseName(raw.name.trim()), valueHmac: raw.valueHmac.toLowerCase(), updatedAt };
+    return {
+        scope,
+        target: t.id,
+        name: normaliseName(raw.name.trim()),
+        valueHmac: raw.valueHmac.toLowerCase(),
+        updatedAt,
+    };
 }
 
 /**
@@ -106,7 +121,8 @@ export function parseAttestations(text: string): AttestationFile {
     if (!isObj(doc)) fail("the file must be a JSON object with version, writer, escEnvironment and entries.");
     onlyKeys(doc, "", ["version", "writer", "escEnvironment", "entries"]);
     if (doc.version !== 1) fail("`version` must be 1.");
-    if (typeof doc.writer !== "string" || doc.writer.trim() === "") fail("`writer` must be a non-empty string such as \"pulumi\".");
+    if (typeof doc.writer !== "string" || doc.writer.trim() === "")
+        fail('`writer` must be a non-empty string such as "pulumi".');
     if (typeof doc.escEnvironment !== "string" || !/^[^/\s]+\/[^/\s]+\/[^/\s]+$/.test(doc.escEnvironment)) {
         fail("`escEnvironment` must be the ESC environment `org/project/env`.");
     }
@@ -116,7 +132,8 @@ export function parseAttestations(text: string): AttestationFile {
     entries.forEach((a, i) => {
         const k = `${a.scope}|${a.target}|${a.name}`;
         const first = seen.get(k);
-        if (first !== undefined) fail(`\`entries[${i}]\` repeats \`entries[${first}]\` (same scope, target and name); keep one.`);
+        if (first !== undefined)
+            fail(`\`entries[${i}]\` repeats \`entries[${first}]\` (same scope, target and name); keep one.`);
         seen.set(k, i);
     });
     return { version: 1, writer: doc.writer.trim(), escEnvironment: doc.escEnvironment, entries };
@@ -131,11 +148,15 @@ export function loadAttestations(path: string, escEnvironment: string): Attestat
     try {
         text = readFileSync(path, "utf8");
     } catch (e) {
-        fail(`cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"}); point it at the attestation file the Pulumi program mounts, or unset it.`);
+        fail(
+            `cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"}); point it at the attestation file the Pulumi program mounts, or unset it.`,
+        );
     }
     const file = parseAttestations(text);
     if (file.escEnvironment !== escEnvironment) {
-        fail(`\`escEnvironment\` is ${file.escEnvironment}, but SYNC_CONFIG's esc.environment is ${escEnvironment}; render both from the same stack.`);
+        fail(
+            `\`escEnvironment\` is ${file.escEnvironment}, but SYNC_CONFIG's esc.environment is ${escEnvironment}; render both from the same stack.`,
+        );
     }
     return file;
 }
@@ -160,7 +181,13 @@ export interface AttestationPlan {
  * secret in the mapping (`mapped` holds `scope|target|name` keys), is not implausibly far in the future, and the ledger
  * has no entry for it or an entry whose `ghUpdatedAt` is older (the external writer wrote after the monitor did).
  */
-export function planAttestationImports(file: AttestationFile, ledger: ReadonlyMap<string, LedgerEntry>, mapped: ReadonlySet<string>, nowMs: number, clockSkewSeconds: number): AttestationPlan {
+export function planAttestationImports(
+    file: AttestationFile,
+    ledger: ReadonlyMap<string, LedgerEntry>,
+    mapped: ReadonlySet<string>,
+    nowMs: number,
+    clockSkewSeconds: number,
+): AttestationPlan {
     const imports: LedgerEntry[] = [];
     const skipped: SkippedAttestation[] = [];
     for (const a of file.entries) {
@@ -181,8 +208,15 @@ export function planAttestationImports(file: AttestationFile, ledger: ReadonlyMa
         const current = ledger.get(key);
         if (current && current.ghUpdatedAt.getTime() >= a.updatedAt.getTime()) continue; // ledger is as new or newer
         imports.push({
-            scope: a.scope, target: a.target, name: a.name, escEnv: file.escEnvironment, escRevision: 0, valueHmac: a.valueHmac,
-            pushedAt: a.updatedAt, ghUpdatedAt: a.updatedAt, ghStatus: ATTESTED_GH_STATUS,
+            scope: a.scope,
+            target: a.target,
+            name: a.name,
+            escEnv: file.escEnvironment,
+            escRevision: 0,
+            valueHmac: a.valueHmac,
+            pushedAt: a.updatedAt,
+            ghUpdatedAt: a.updatedAt,
+            ghStatus: ATTESTED_GH_STATUS,
         });
     }
     return { imports, skipped };
@@ -211,16 +245,30 @@ export async function applyAttestations(o: ApplyAttestationsOptions): Promise<Ma
     const file = loadAttestations(o.path, o.escEnvironment);
     const plan = planAttestationImports(file, o.entries, o.mapped, o.nowMs, o.clockSkewSeconds);
     for (const s of plan.skipped) {
-        if (s.reason === "no updatedAt") o.logger.debug({ ...s, writer: file.writer }, "attestation without updatedAt ignored");
+        if (s.reason === "no updatedAt")
+            o.logger.debug({ ...s, writer: file.writer }, "attestation without updatedAt ignored");
         else o.logger.warn({ ...s, writer: file.writer }, `attestation ignored: ${s.reason}`);
     }
     const out = new Map(o.entries);
     for (const e of plan.imports) {
         if (o.write) await o.ledger.record(e);
         out.set(`${e.scope}|${e.target}|${e.name}`, e);
-        o.logger.debug({ scope: e.scope, target: e.target, name: e.name, updatedAt: e.ghUpdatedAt.toISOString(), writer: file.writer }, "attestation imported");
+        o.logger.debug(
+            {
+                scope: e.scope,
+                target: e.target,
+                name: e.name,
+                updatedAt: e.ghUpdatedAt.toISOString(),
+                writer: file.writer,
+            },
+            "attestation imported",
+        );
     }
-    if (plan.imports.length > 0) o.logger.info({ imported: plan.imports.length, writer: file.writer, recorded: o.write }, "attestations imported into the ledger");
+    if (plan.imports.length > 0)
+        o.logger.info(
+            { imported: plan.imports.length, writer: file.writer, recorded: o.write },
+            "attestations imported into the ledger",
+        );
     return out;
 }
 
@@ -230,5 +278,8 @@ export async function applyAttestations(o: ApplyAttestationsOptions): Promise<Ma
  * they are, anything else as `JSON.stringify`).
  */
 export function attestationHmac(hmacKeyText: string, value: unknown): string {
-    return valueHmac(Buffer.from(hmacKeyText.trim(), "utf8"), typeof value === "string" ? value : JSON.stringify(value));
+    return valueHmac(
+        Buffer.from(hmacKeyText.trim(), "utf8"),
+        typeof value === "string" ? value : JSON.stringify(value),
+    );
 }

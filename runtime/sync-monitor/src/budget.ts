@@ -19,7 +19,10 @@ export class WriteBudget {
     private blockedUntil = 0;
     private queue: Promise<unknown> = Promise.resolve();
 
-    constructor(private readonly limits: BudgetLimits, private readonly clock: Clock) {}
+    constructor(
+        private readonly limits: BudgetLimits,
+        private readonly clock: Clock,
+    ) {}
 
     /** Writes used in the last hour. */
     get usedLastHour(): number {
@@ -37,7 +40,8 @@ export class WriteBudget {
             this.stamps = this.stamps.filter((t) => t > now - 3_600_000);
             if (now < this.blockedUntil) return "rate_limited" as const;
             if (this.stamps.length >= this.limits.perHour) return "hour_budget" as const;
-            if (this.stamps.filter((t) => t > now - 60_000).length >= this.limits.perMinute) return "minute_budget" as const;
+            if (this.stamps.filter((t) => t > now - 60_000).length >= this.limits.perMinute)
+                return "minute_budget" as const;
             const last = this.stamps[this.stamps.length - 1];
             if (last !== undefined && now - last < this.limits.minIntervalMs) {
                 await this.clock.sleep(this.limits.minIntervalMs - (now - last));
@@ -57,7 +61,8 @@ export class WriteBudget {
         const reset = Number(headers?.["x-ratelimit-reset"]);
         let until = now + 60_000;
         if (Number.isFinite(retryAfter) && retryAfter > 0) until = now + retryAfter * 1000;
-        else if (headers?.["x-ratelimit-remaining"] === "0" && Number.isFinite(reset) && reset > 0) until = reset * 1000;
+        else if (headers?.["x-ratelimit-remaining"] === "0" && Number.isFinite(reset) && reset > 0)
+            until = reset * 1000;
         this.blockedUntil = Math.max(this.blockedUntil, until);
     }
 

@@ -36,14 +36,17 @@ function readSecretFile(env: Env, fileVar: string): string | undefined {
     try {
         return readFileSync(path, "utf8").replace(/\r?\n$/, "");
     } catch (e) {
-        throw new ConfigError(`${fileVar}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"}); point it at a readable file.`);
+        throw new ConfigError(
+            `${fileVar}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"}); point it at a readable file.`,
+        );
     }
 }
 
 /** A secret from `NAME_FILE` (preferred) or `NAME`. */
 function secret(env: Env, name: string, required: boolean): string | undefined {
     const v = readSecretFile(env, `${name}_FILE`) ?? env[name];
-    if (required && (!v || v.trim() === "")) throw new ConfigError(`${name} is not set; set ${name}_FILE to a file holding it (or ${name}).`);
+    if (required && (!v || v.trim() === ""))
+        throw new ConfigError(`${name} is not set; set ${name}_FILE to a file holding it (or ${name}).`);
     return v?.trim() ? v.trim() : undefined;
 }
 
@@ -67,7 +70,10 @@ export function expandVars<T>(value: T, env: Env): T {
     if (typeof value === "string") {
         return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
             const v = env[name];
-            if (v === undefined) throw new ConfigError(`SYNC_CONFIG references \${${name}}, but ${name} is not set; set it or remove the reference.`);
+            if (v === undefined)
+                throw new ConfigError(
+                    `SYNC_CONFIG references \${${name}}, but ${name} is not set; set it or remove the reference.`,
+                );
             return v;
         }) as T;
     }
@@ -81,14 +87,18 @@ export function expandVars<T>(value: T, env: Env): T {
 function databaseUrl(env: Env): string {
     const fromFile = readSecretFile(env, "DATABASE_URL_FILE");
     const raw = fromFile?.trim() || env.DATABASE_URL;
-    if (!raw) throw new ConfigError("DATABASE_URL is not set; set it to postgres://user@host:5432/db (password via DATABASE_PASSWORD_FILE) or use DATABASE_URL_FILE.");
+    if (!raw)
+        throw new ConfigError(
+            "DATABASE_URL is not set; set it to postgres://user@host:5432/db (password via DATABASE_PASSWORD_FILE) or use DATABASE_URL_FILE.",
+        );
     let u: URL;
     try {
         u = new URL(raw);
     } catch {
         throw new ConfigError("DATABASE_URL is not a valid URL; expected postgres://user@host:5432/db.");
     }
-    if (u.protocol !== "postgres:" && u.protocol !== "postgresql:") throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://.");
+    if (u.protocol !== "postgres:" && u.protocol !== "postgresql:")
+        throw new ConfigError("DATABASE_URL must start with postgres:// or postgresql://.");
     const pw = readSecretFile(env, "DATABASE_PASSWORD_FILE");
     if (pw) u.password = encodeURIComponent(pw.trim());
     return u.toString();
@@ -97,12 +107,17 @@ function databaseUrl(env: Env): string {
 /** Loads and validates the whole configuration; throws {@link ConfigError} naming the variable and the fix. */
 export function loadConfig(env: Env = process.env): Config {
     const configPath = env.SYNC_CONFIG;
-    if (!configPath) throw new ConfigError("SYNC_CONFIG is not set; set it to the path of the sync mapping YAML (see runtime/sync-monitor/README.md).");
+    if (!configPath)
+        throw new ConfigError(
+            "SYNC_CONFIG is not set; set it to the path of the sync mapping YAML (see runtime/sync-monitor/README.md).",
+        );
     let text: string;
     try {
         text = readFileSync(configPath, "utf8");
     } catch (e) {
-        throw new ConfigError(`SYNC_CONFIG: cannot read ${configPath} (${(e as NodeJS.ErrnoException).code ?? "error"}).`);
+        throw new ConfigError(
+            `SYNC_CONFIG: cannot read ${configPath} (${(e as NodeJS.ErrnoException).code ?? "error"}).`,
+        );
     }
     let sync: SyncConfig;
     try {
@@ -110,7 +125,9 @@ export function loadConfig(env: Env = process.env): Config {
         try {
             doc = YAML.parse(text);
         } catch (e) {
-            throw new ConfigError(`SYNC_CONFIG: ${configPath} is not valid YAML (${(e as Error).message.split("\n")[0]}).`);
+            throw new ConfigError(
+                `SYNC_CONFIG: ${configPath} is not valid YAML (${(e as Error).message.split("\n")[0]}).`,
+            );
         }
         sync = parseSyncConfig(expandVars(doc, env));
     } catch (e) {
@@ -118,15 +135,21 @@ export function loadConfig(env: Env = process.env): Config {
         throw e;
     }
     const hmacText = readSecretFile(env, "SYNC_HMAC_KEY_FILE");
-    if (!env.SYNC_HMAC_KEY_FILE) throw new ConfigError("SYNC_HMAC_KEY_FILE is not set; point it at a file with at least 32 random bytes (e.g. `openssl rand -hex 32`).");
-    if (!hmacText || hmacText.trim().length < 32) throw new ConfigError("SYNC_HMAC_KEY_FILE must hold at least 32 characters of random key material.");
+    if (!env.SYNC_HMAC_KEY_FILE)
+        throw new ConfigError(
+            "SYNC_HMAC_KEY_FILE is not set; point it at a file with at least 32 random bytes (e.g. `openssl rand -hex 32`).",
+        );
+    if (!hmacText || hmacText.trim().length < 32)
+        throw new ConfigError("SYNC_HMAC_KEY_FILE must hold at least 32 characters of random key material.");
     const portText = env.PORT ?? "9091";
     const port = Number(portText);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be an integer 0-65535 (got ${JSON.stringify(portText)}).`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new ConfigError(`PORT must be an integer 0-65535 (got ${JSON.stringify(portText)}).`);
     const githubToken = secret(env, "GITHUB_TOKEN", true)!;
     const pulumiAccessToken = secret(env, "PULUMI_ACCESS_TOKEN", true)!;
     const adminToken = secret(env, "SYNC_ADMIN_TOKEN", false);
-    if (adminToken !== undefined && adminToken.length < 16) throw new ConfigError("SYNC_ADMIN_TOKEN must be at least 16 characters.");
+    if (adminToken !== undefined && adminToken.length < 16)
+        throw new ConfigError("SYNC_ADMIN_TOKEN must be at least 16 characters.");
     const dbUrl = databaseUrl(env);
     const dbPassword = new URL(dbUrl).password;
     const attestationsFile = env.SYNC_ATTESTATIONS_FILE || undefined;
@@ -144,6 +167,13 @@ export function loadConfig(env: Env = process.env): Config {
         logLevel: env.LOG_LEVEL ?? "info",
         sync,
         attestationsFile,
-        secrets: [githubToken, pulumiAccessToken, hmacText.trim(), dbUrl, ...(dbPassword ? [decodeURIComponent(dbPassword), dbPassword] : []), ...(adminToken ? [adminToken] : [])],
+        secrets: [
+            githubToken,
+            pulumiAccessToken,
+            hmacText.trim(),
+            dbUrl,
+            ...(dbPassword ? [decodeURIComponent(dbPassword), dbPassword] : []),
+            ...(adminToken ? [adminToken] : []),
+        ],
     };
 }

@@ -76,7 +76,8 @@ export function computeDrift(input: DriftInput): DriftResult {
 
     for (const t of input.targets) {
         const l = input.listings.get(`${t.scope}|${t.id}`);
-        if (!l || !Array.isArray(l)) incompleteTargets.push({ target: t.id, scope: t.scope, reason: l ? l.error : "not read" });
+        if (!l || !Array.isArray(l))
+            incompleteTargets.push({ target: t.id, scope: t.scope, reason: l ? l.error : "not read" });
     }
 
     for (const e of input.expected) {
@@ -118,7 +119,8 @@ export function computeDrift(input: DriftInput): DriftResult {
             push("unverifiable", "no ledger entry: GitHub never returns values");
         } else {
             if (ledger.valueHmac !== hmac) push("stale", `ESC changed since revision ${ledger.escRevision}`);
-            if (Date.parse(listed.updatedAt) > ledger.ghUpdatedAt.getTime() + skewMs) push("tampered", "updated in GitHub after our last write");
+            if (Date.parse(listed.updatedAt) > ledger.ghUpdatedAt.getTime() + skewMs)
+                push("tampered", "updated in GitHub after our last write");
         }
         if (kinds.length === 0) inSync++;
         states.push({ expected: e, kinds, hmac, value, ledger, listed });
@@ -133,8 +135,15 @@ export function computeDrift(input: DriftInput): DriftResult {
             const k = secretKey(t, s.name);
             if (expectedKeys.has(k)) continue;
             const owned = input.ledger.has(k);
-            if (!owned && !(input.ownedPattern && input.ownedPattern.test(s.name) && !invalidNameReason(s.name))) continue;
-            entries.push({ kind: "extra", scope: t.scope, target: t.id, name: s.name, detail: owned ? "owned (in ledger)" : "matches nameRules.ownedPattern, not owned" });
+            if (!owned && !(input.ownedPattern && input.ownedPattern.test(s.name) && !invalidNameReason(s.name)))
+                continue;
+            entries.push({
+                kind: "extra",
+                scope: t.scope,
+                target: t.id,
+                name: s.name,
+                detail: owned ? "owned (in ledger)" : "matches nameRules.ownedPattern, not owned",
+            });
             if (owned) ownedExtras.push({ target: t, name: s.name });
         }
     }
@@ -147,7 +156,13 @@ export function computeDrift(input: DriftInput): DriftResult {
         if (!Array.isArray(listing) || !visible) continue;
         for (const s of listing) {
             if (visible.has(s.name)) {
-                entries.push({ kind: "shadowed", scope: t.scope, target: t.id, name: s.name, detail: `hides the org secret ${t.owner}/${s.name}` });
+                entries.push({
+                    kind: "shadowed",
+                    scope: t.scope,
+                    target: t.id,
+                    name: s.name,
+                    detail: `hides the org secret ${t.owner}/${s.name}`,
+                });
             }
         }
     }

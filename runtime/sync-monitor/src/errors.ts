@@ -10,7 +10,10 @@ export class ConfigError extends Error {
 
 /** An HTTP request the API rejects (4xx). */
 export class HttpError extends Error {
-    constructor(readonly statusCode: number, message: string) {
+    constructor(
+        readonly statusCode: number,
+        message: string,
+    ) {
         super(message);
         this.name = "HttpError";
     }

@@ -16,7 +16,10 @@ export interface EscSnapshot {
 }
 
 /** The part of `esc.EscApi` the monitor uses (lets tests and the benchmark count calls). */
-export type EscClient = Pick<esc.EscApi, "getEnvironmentRevisionTag" | "openEnvironmentAtVersion" | "readOpenEnvironment">;
+export type EscClient = Pick<
+    esc.EscApi,
+    "getEnvironmentRevisionTag" | "openEnvironmentAtVersion" | "readOpenEnvironment"
+>;
 
 /**
  * Creates the ESC client. The SDK's constructor rebuilds `basePath` from protocol and hostname only (dropping the port
@@ -30,7 +33,12 @@ export function createEscClient(backendUrl: string, accessToken: string): esc.Es
 
 type Prop = { value?: unknown; secret?: boolean };
 
-function flatten(props: Record<string, Prop> | undefined, prefix: string, parentSecret: boolean, out: Map<string, EscValue>): void {
+function flatten(
+    props: Record<string, Prop> | undefined,
+    prefix: string,
+    parentSecret: boolean,
+    out: Map<string, EscValue>,
+): void {
     for (const [k, p] of Object.entries(props ?? {})) {
         const path = prefix ? `${prefix}.${k}` : k;
         const secret = parentSecret || p?.secret === true;
@@ -78,16 +86,25 @@ async function timed<T>(metrics: Metrics | undefined, route: string, method: str
  * Resolves the built-in `latest` revision tag, then opens and reads exactly that revision so values and revision
  * agree even if the environment changes meanwhile. Three calls: tag, open at version, read.
  */
-export async function readEsc(client: EscClient, org: string, project: string, env: string, metrics?: Metrics): Promise<EscSnapshot> {
+export async function readEsc(
+    client: EscClient,
+    org: string,
+    project: string,
+    env: string,
+    metrics?: Metrics,
+): Promise<EscSnapshot> {
     const tag = await timed(metrics, "/environments/{org}/{project}/{env}/versions/tags/{tag}", "GET", () =>
-        client.getEnvironmentRevisionTag(org, project, env, "latest"));
+        client.getEnvironmentRevisionTag(org, project, env, "latest"),
+    );
     const revision = tag?.revision ?? 0;
     if (!revision) throw new Error(`ESC environment ${org}/${project}/${env} has no latest revision`);
     const opened = await timed(metrics, "/environments/{org}/{project}/{env}/versions/{version}/open", "POST", () =>
-        client.openEnvironmentAtVersion(org, project, env, String(revision)));
+        client.openEnvironmentAtVersion(org, project, env, String(revision)),
+    );
     if (!opened?.id) throw new Error(`ESC environment ${org}/${project}/${env} could not be opened`);
     const read = await timed(metrics, "/environments/{org}/{project}/{env}/open/{id}", "GET", () =>
-        client.readOpenEnvironment(org, project, env, opened.id));
+        client.readOpenEnvironment(org, project, env, opened.id),
+    );
     const values = new Map<string, EscValue>();
     flatten(read?.environment?.properties as Record<string, Prop> | undefined, "", false, values);
     return { revision, values };

@@ -83,13 +83,24 @@ const RULES: readonly Rule[] = [
     { id: "github-refresh-token", re: /\bghr_[0-9a-zA-Z]{36}\b/g, entropy: 3, check: githubTokenChecksumOk },
     { id: "github-fine-grained-pat", re: /\bgithub_pat_\w{82}\b/g, entropy: 3 },
     { id: "pulumi-api-token", re: /\bpul-[a-f0-9]{40}\b/g, entropy: 2 },
-    { id: "aws-access-token", re: /\b((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b/g, entropy: 3, allow: /EXAMPLE$/ },
+    {
+        id: "aws-access-token",
+        re: /\b((?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})\b/g,
+        entropy: 3,
+        allow: /EXAMPLE$/,
+    },
     { id: "slack-bot-token", re: /xoxb-[0-9]{10,13}-[0-9]{10,13}[a-zA-Z0-9-]*/g, entropy: 3 },
     { id: "slack-user-token", re: /xox[pe](?:-[0-9]{10,13}){3}-[a-zA-Z0-9-]{28,34}/g, entropy: 2 },
     { id: "slack-app-token", re: /xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]+/gi, entropy: 2 },
     { id: "slack-legacy-token", re: /xox[ar]-(?:\d-)?[0-9a-zA-Z]{8,48}/g, entropy: 2 },
-    { id: "slack-webhook-url", re: /(?:https?:\/\/)?hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/]{43,56}/g },
-    { id: "private-key", re: /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[\s\S]{64,}?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/g },
+    {
+        id: "slack-webhook-url",
+        re: /(?:https?:\/\/)?hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9+/]{43,56}/g,
+    },
+    {
+        id: "private-key",
+        re: /-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----[\s\S]{64,}?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----/g,
+    },
     {
         id: "generic-api-key",
         re: /[\w.-]{0,50}?(?:access|auth|[Aa]pi|API|credential|creds|key|passw(?:or)?d|secret|token)(?:[ \t\w.-]{0,20})[\s'"]{0,3}(?:=|>|:{1,3}=|\|\||:|=>|\?=|,)[`'"\s=]{0,5}([\w.=-]{10,150}|[a-z0-9][a-z0-9+/]{11,}={0,3})(?=[`'"\s;]|\\[nr]|$)/gim,

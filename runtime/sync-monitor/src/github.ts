@@ -39,13 +39,19 @@ export interface OctokitOptions {
     /** Real-time spacing of writes enforced inside Octokit. Defaults to 1000 (GitHub: >= 1 s between mutations). */
     readonly writeSpacingMs?: number;
     /** Called whenever a limit is hit (for logs). */
-    readonly onLimit?: (info: { kind: "primary" | "secondary"; retryAfterSeconds: number; route: string; retrying: boolean }) => void;
+    readonly onLimit?: (info: {
+        kind: "primary" | "secondary";
+        retryAfterSeconds: number;
+        route: string;
+        retrying: boolean;
+    }) => void;
 }
 
 /** Creates the Octokit client used for every GitHub call. */
 export function createOctokit(o: OctokitOptions): GitHubOctokit {
     const maxLimitRetries = o.maxLimitRetries ?? 2;
-    const onLimit = (kind: "primary" | "secondary") =>
+    const onLimit =
+        (kind: "primary" | "secondary") =>
         (retryAfter: number, options: { method?: string; url?: string }, _o: unknown, retryCount: number): boolean => {
             const retrying = retryCount < maxLimitRetries;
             o.onLimit?.({ kind, retryAfterSeconds: retryAfter, route: `${options.method} ${options.url}`, retrying });
@@ -66,7 +72,11 @@ export function createOctokit(o: OctokitOptions): GitHubOctokit {
             write: new Bottleneck.Group({ maxConcurrent: 1, minTime: o.writeSpacingMs ?? 1000 }),
         },
         // 403/429 belong to the throttling plugin; 5xx get a short exponential retry here.
-        retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451], retries: o.serverErrorRetries ?? 2, retryAfterBaseValue: o.retryAfterBaseMs ?? 1000 },
+        retry: {
+            doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451],
+            retries: o.serverErrorRetries ?? 2,
+            retryAfterBaseValue: o.retryAfterBaseMs ?? 1000,
+        },
     } as ConstructorParameters<typeof ThrottledOctokit>[0]);
     const metrics = o.metrics;
     if (metrics) {
@@ -102,13 +112,25 @@ export function routeTemplate(url: string): string {
         [/^\/orgs\/[^/]+\/actions\/secrets\/public-key$/, "/orgs/{org}/actions/secrets/public-key"],
         [/^\/orgs\/[^/]+\/actions\/secrets\/[^/]+$/, "/orgs/{org}/actions/secrets/{secret_name}"],
         [/^\/orgs\/[^/]+\/actions\/secrets$/, "/orgs/{org}/actions/secrets"],
-        [/^\/repos\/[^/]+\/[^/]+\/actions\/organization-secrets$/, "/repos/{owner}/{repo}/actions/organization-secrets"],
+        [
+            /^\/repos\/[^/]+\/[^/]+\/actions\/organization-secrets$/,
+            "/repos/{owner}/{repo}/actions/organization-secrets",
+        ],
         [/^\/repos\/[^/]+\/[^/]+\/actions\/secrets\/public-key$/, "/repos/{owner}/{repo}/actions/secrets/public-key"],
         [/^\/repos\/[^/]+\/[^/]+\/actions\/secrets\/[^/]+$/, "/repos/{owner}/{repo}/actions/secrets/{secret_name}"],
         [/^\/repos\/[^/]+\/[^/]+\/actions\/secrets$/, "/repos/{owner}/{repo}/actions/secrets"],
-        [/^\/repos\/[^/]+\/[^/]+\/environments\/[^/]+\/secrets\/public-key$/, "/repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key"],
-        [/^\/repos\/[^/]+\/[^/]+\/environments\/[^/]+\/secrets\/[^/]+$/, "/repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}"],
-        [/^\/repos\/[^/]+\/[^/]+\/environments\/[^/]+\/secrets$/, "/repos/{owner}/{repo}/environments/{environment_name}/secrets"],
+        [
+            /^\/repos\/[^/]+\/[^/]+\/environments\/[^/]+\/secrets\/public-key$/,
+            "/repos/{owner}/{repo}/environments/{environment_name}/secrets/public-key",
+        ],
+        [
+            /^\/repos\/[^/]+\/[^/]+\/environments\/[^/]+\/secrets\/[^/]+$/,
+            "/repos/{owner}/{repo}/environments/{environment_name}/secrets/{secret_name}",
+        ],
+        [
+            /^\/repos\/[^/]+\/[^/]+\/environments\/[^/]+\/secrets$/,
+            "/repos/{owner}/{repo}/environments/{environment_name}/secrets",
+        ],
         [/^\/repos\/[^/]+\/[^/]+$/, "/repos/{owner}/{repo}"],
     ];
     for (const [re, tpl] of rules) if (re.test(path)) return tpl;
@@ -122,9 +144,17 @@ function recordRateLimit(metrics: Metrics, headers: Record<string, unknown>): vo
 }
 
 type Sec = { name: string; created_at: string; updated_at: string; visibility?: string };
-const toListed = (s: Sec): ListedSecret => ({ name: s.name.toUpperCase(), createdAt: s.created_at, updatedAt: s.updated_at, visibility: s.visibility });
+const toListed = (s: Sec): ListedSecret => ({
+    name: s.name.toUpperCase(),
+    createdAt: s.created_at,
+    updatedAt: s.updated_at,
+    visibility: s.visibility,
+});
 
-interface PublicKey { readonly key: string; readonly keyId: string }
+interface PublicKey {
+    readonly key: string;
+    readonly keyId: string;
+}
 
 /** Thin, typed access to the Actions secrets endpoints. */
 export class GitHubSecrets {
@@ -138,14 +168,25 @@ export class GitHubSecrets {
         const a = this.octokit.rest.actions;
         let rows: Sec[];
         if (t.scope === "org") rows = await this.octokit.paginate(a.listOrgSecrets, { org: t.owner, per_page: 100 });
-        else if (t.scope === "repo") rows = await this.octokit.paginate(a.listRepoSecrets, { owner: t.owner, repo: t.repo!, per_page: 100 });
-        else rows = await this.octokit.paginate(a.listEnvironmentSecrets, { owner: t.owner, repo: t.repo!, environment_name: t.environment!, per_page: 100 });
+        else if (t.scope === "repo")
+            rows = await this.octokit.paginate(a.listRepoSecrets, { owner: t.owner, repo: t.repo!, per_page: 100 });
+        else
+            rows = await this.octokit.paginate(a.listEnvironmentSecrets, {
+                owner: t.owner,
+                repo: t.repo!,
+                environment_name: t.environment!,
+                per_page: 100,
+            });
         return rows.map(toListed);
     }
 
     /** Org secrets a repository can see (for shadowing). */
     async listRepoOrgSecrets(owner: string, repo: string): Promise<ListedSecret[]> {
-        const rows: Sec[] = await this.octokit.paginate(this.octokit.rest.actions.listRepoOrganizationSecrets, { owner, repo, per_page: 100 });
+        const rows: Sec[] = await this.octokit.paginate(this.octokit.rest.actions.listRepoOrganizationSecrets, {
+            owner,
+            repo,
+            per_page: 100,
+        });
         return rows.map(toListed);
     }
 
@@ -154,9 +195,16 @@ export class GitHubSecrets {
         const cached = this.keys.get(k);
         if (cached && !refresh) return cached;
         const a = this.octokit.rest.actions;
-        const res = t.scope === "org" ? await a.getOrgPublicKey({ org: t.owner })
-            : t.scope === "repo" ? await a.getRepoPublicKey({ owner: t.owner, repo: t.repo! })
-                : await a.getEnvironmentPublicKey({ owner: t.owner, repo: t.repo!, environment_name: t.environment! });
+        const res =
+            t.scope === "org"
+                ? await a.getOrgPublicKey({ org: t.owner })
+                : t.scope === "repo"
+                  ? await a.getRepoPublicKey({ owner: t.owner, repo: t.repo! })
+                  : await a.getEnvironmentPublicKey({
+                        owner: t.owner,
+                        repo: t.repo!,
+                        environment_name: t.environment!,
+                    });
         const pk = { key: res.data.key, keyId: res.data.key_id };
         this.keys.set(k, pk);
         return pk;
@@ -176,23 +224,50 @@ export class GitHubSecrets {
      * Encrypts `value` with the target's public key (sealed box) and PUTs it. On 422 the key is refetched once (it
      * may have rotated). Returns GitHub's status: 201 created, 204 updated.
      */
-    async putSecret(t: Target, name: string, value: string, org?: { visibility: OrgVisibility; selectedRepositoryIds?: number[] }): Promise<201 | 204> {
+    async putSecret(
+        t: Target,
+        name: string,
+        value: string,
+        org?: { visibility: OrgVisibility; selectedRepositoryIds?: number[] },
+    ): Promise<201 | 204> {
         await sodium.ready;
         for (let attempt = 0; ; attempt++) {
             const pk = await this.publicKey(t, attempt > 0);
-            const sealed = sodium.crypto_box_seal(sodium.from_string(value), sodium.from_base64(pk.key, sodium.base64_variants.ORIGINAL));
+            const sealed = sodium.crypto_box_seal(
+                sodium.from_string(value),
+                sodium.from_base64(pk.key, sodium.base64_variants.ORIGINAL),
+            );
             const encrypted_value = sodium.to_base64(sealed, sodium.base64_variants.ORIGINAL);
             try {
                 const a = this.octokit.rest.actions;
-                const res = t.scope === "org"
-                    ? await a.createOrUpdateOrgSecret({
-                        org: t.owner, secret_name: name, encrypted_value, key_id: pk.keyId,
-                        visibility: org?.visibility ?? "private",
-                        ...(org?.visibility === "selected" && org.selectedRepositoryIds ? { selected_repository_ids: org.selectedRepositoryIds } : {}),
-                    })
-                    : t.scope === "repo"
-                        ? await a.createOrUpdateRepoSecret({ owner: t.owner, repo: t.repo!, secret_name: name, encrypted_value, key_id: pk.keyId })
-                        : await a.createOrUpdateEnvironmentSecret({ owner: t.owner, repo: t.repo!, environment_name: t.environment!, secret_name: name, encrypted_value, key_id: pk.keyId });
+                const res =
+                    t.scope === "org"
+                        ? await a.createOrUpdateOrgSecret({
+                              org: t.owner,
+                              secret_name: name,
+                              encrypted_value,
+                              key_id: pk.keyId,
+                              visibility: org?.visibility ?? "private",
+                              ...(org?.visibility === "selected" && org.selectedRepositoryIds
+                                  ? { selected_repository_ids: org.selectedRepositoryIds }
+                                  : {}),
+                          })
+                        : t.scope === "repo"
+                          ? await a.createOrUpdateRepoSecret({
+                                owner: t.owner,
+                                repo: t.repo!,
+                                secret_name: name,
+                                encrypted_value,
+                                key_id: pk.keyId,
+                            })
+                          : await a.createOrUpdateEnvironmentSecret({
+                                owner: t.owner,
+                                repo: t.repo!,
+                                environment_name: t.environment!,
+                                secret_name: name,
+                                encrypted_value,
+                                key_id: pk.keyId,
+                            });
                 return res.status === 201 ? 201 : 204;
             } catch (e) {
                 if ((e as { status?: number }).status === 422 && attempt === 0) continue;
@@ -206,6 +281,12 @@ export class GitHubSecrets {
         const a = this.octokit.rest.actions;
         if (t.scope === "org") await a.deleteOrgSecret({ org: t.owner, secret_name: name });
         else if (t.scope === "repo") await a.deleteRepoSecret({ owner: t.owner, repo: t.repo!, secret_name: name });
-        else await a.deleteEnvironmentSecret({ owner: t.owner, repo: t.repo!, environment_name: t.environment!, secret_name: name });
+        else
+            await a.deleteEnvironmentSecret({
+                owner: t.owner,
+                repo: t.repo!,
+                environment_name: t.environment!,
+                secret_name: name,
+            });
     }
 }

@@ -34,9 +34,17 @@ export function planHeals(drift: DriftResult, config: SyncConfig): HealAction[] 
         let kind: DriftKind;
         let reason: string;
         if (k.includes("tampered")) {
-            [risk, kind, reason] = ["high", "tampered", "GitHub changed after our last write; overwriting discards that change"];
+            [risk, kind, reason] = [
+                "high",
+                "tampered",
+                "GitHub changed after our last write; overwriting discards that change",
+            ];
         } else if (k.includes("unverifiable")) {
-            [risk, kind, reason] = ["high", "unverifiable", "no ledger entry; the first write takes ownership of an existing secret"];
+            [risk, kind, reason] = [
+                "high",
+                "unverifiable",
+                "no ledger entry; the first write takes ownership of an existing secret",
+            ];
         } else if (k.includes("missing")) {
             [risk, kind, reason] = s.ledger
                 ? ["low", "missing", "the ledger proves we created it"]
@@ -48,11 +56,29 @@ export function planHeals(drift: DriftResult, config: SyncConfig): HealAction[] 
             risk = "high";
             reason += "; org secret visible to all repositories";
         }
-        plan.push({ action: "put", risk, kind, target: e.target, name: e.name, reason, value: s.value, hmac: s.hmac, visibility: e.visibility, selectedRepositories: e.selectedRepositories });
+        plan.push({
+            action: "put",
+            risk,
+            kind,
+            target: e.target,
+            name: e.name,
+            reason,
+            value: s.value,
+            hmac: s.hmac,
+            visibility: e.visibility,
+            selectedRepositories: e.selectedRepositories,
+        });
     }
     if (config.heal.deleteExtras) {
         for (const x of drift.ownedExtras) {
-            plan.push({ action: "delete", risk: "high", kind: "extra", target: x.target, name: x.name, reason: "not in ESC; the ledger proves we created it" });
+            plan.push({
+                action: "delete",
+                risk: "high",
+                kind: "extra",
+                target: x.target,
+                name: x.name,
+                reason: "not in ESC; the ledger proves we created it",
+            });
         }
     }
     return plan;
@@ -61,7 +87,13 @@ export function planHeals(drift: DriftResult, config: SyncConfig): HealAction[] 
 /** What a heal plan looks like without values (for `--dry-run`, HTTP and logs). */
 export function describePlan(plan: readonly HealAction[], enabled: boolean): object[] {
     return plan.map((a) => ({
-        action: a.action, risk: a.risk, kind: a.kind, scope: a.target.scope, target: a.target.id, name: a.name, reason: a.reason,
+        action: a.action,
+        risk: a.risk,
+        kind: a.kind,
+        scope: a.target.scope,
+        target: a.target.id,
+        name: a.name,
+        reason: a.reason,
         wouldRun: a.risk === "low" ? (enabled ? "automatically" : "no (heal.enabled is false)") : "after approval",
     }));
 }

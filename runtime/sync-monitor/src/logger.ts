@@ -33,7 +33,10 @@ export function createLogger(opts: LoggerOptions): Logger {
             level: opts.level ?? "info",
             base: { service: "sync-monitor" },
             // Belt and braces: header fields never make it into a line even before text redaction.
-            redact: { paths: ["*.authorization", "*.headers.authorization", "*.request.body", "*.config.data"], censor: "[REDACTED]" },
+            redact: {
+                paths: ["*.authorization", "*.headers.authorization", "*.request.body", "*.config.data"],
+                censor: "[REDACTED]",
+            },
             timestamp: pino.stdTimeFunctions.isoTime,
         },
         stream,

@@ -45,19 +45,36 @@ async function main(): Promise<number> {
     const registry = new Registry();
     const metrics = createMetrics(registry);
     const octokit = createOctokit({
-        baseUrl: config.githubApiUrl, token: config.githubToken, metrics, writeSpacingMs: config.sync.heal.minWriteIntervalMs,
+        baseUrl: config.githubApiUrl,
+        token: config.githubToken,
+        metrics,
+        writeSpacingMs: config.sync.heal.minWriteIntervalMs,
         onLimit: (i) => logger.warn(i, "GitHub rate limit"),
     });
     const pool = new Pool({ connectionString: config.databaseUrl, max: 4 });
     pool.on("error", (e) => logger.error({ err: scrubError(e, redactor).message }, "postgres pool error"));
     const ledger = new Ledger(pool);
     const alerter = new Alerter({
-        url: config.alertmanagerUrl, logger, metrics, redactor, scanner, clock: systemClock,
+        url: config.alertmanagerUrl,
+        logger,
+        metrics,
+        redactor,
+        scanner,
+        clock: systemClock,
         ttlMs: Math.max(3 * config.sync.checkIntervalSeconds * 1000, 5 * 60_000),
     });
     const monitor = createMonitor({
-        config: config.sync, github: new GitHubSecrets(octokit), esc: createEscClient(config.pulumiBackendUrl, config.pulumiAccessToken),
-        ledger, alerter, metrics, logger, redactor, scanner, hmacKey: config.hmacKey, attestationsFile: config.attestationsFile,
+        config: config.sync,
+        github: new GitHubSecrets(octokit),
+        esc: createEscClient(config.pulumiBackendUrl, config.pulumiAccessToken),
+        ledger,
+        alerter,
+        metrics,
+        logger,
+        redactor,
+        scanner,
+        hmacKey: config.hmacKey,
+        attestationsFile: config.attestationsFile,
     });
     const print = (o: unknown) => process.stdout.write(`${redactor.redact(JSON.stringify(o, null, 2))}\n`);
 
@@ -85,7 +102,9 @@ async function main(): Promise<number> {
         }
     }
 
-    const server = createServer(createApp({ monitor, registry, redactor, logger, ledger, adminToken: config.adminToken }));
+    const server = createServer(
+        createApp({ monitor, registry, redactor, logger, ledger, adminToken: config.adminToken }),
+    );
     await new Promise<void>((resolve) => server.listen(config.port, resolve));
     logger.info({ port: config.port, interval: config.sync.checkIntervalSeconds }, "sync-monitor listening");
     monitor.start();

@@ -96,7 +96,10 @@ export interface Monitor {
 
 /** Thrown by {@link Monitor.approve} for unknown or non-pending heals. */
 export class ApprovalError extends Error {
-    constructor(readonly statusCode: 404 | 409, message: string) {
+    constructor(
+        readonly statusCode: 404 | 409,
+        message: string,
+    ) {
         super(message);
         this.name = "ApprovalError";
     }
@@ -114,9 +117,16 @@ async function mapLimit<T>(items: readonly T[], limit: number, fn: (t: T) => Pro
 export function createMonitor(deps: MonitorDeps): Monitor {
     const { config, github, ledger, alerter, metrics, logger, redactor, scanner } = deps;
     const clock = deps.clock ?? systemClock;
-    const budget = deps.budget ?? new WriteBudget({
-        perMinute: config.heal.writesPerMinute, perHour: config.heal.writesPerHour, minIntervalMs: config.heal.minWriteIntervalMs,
-    }, clock);
+    const budget =
+        deps.budget ??
+        new WriteBudget(
+            {
+                perMinute: config.heal.writesPerMinute,
+                perHour: config.heal.writesPerHour,
+                minIntervalMs: config.heal.minWriteIntervalMs,
+            },
+            clock,
+        );
     const expected = expectedSecrets(config);
     const targets = distinctTargets(expected);
     const mapped = new Set(expected.map((e) => secretKey(e.target, e.name)));
@@ -147,7 +157,13 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         return [...all.values()];
     }
 
-    async function readGitHub(targets: Target[]): Promise<{ listings: Map<string, ListedSecret[] | { error: string }>; visible: Map<string, Set<string>>; shadowErrors: { target: string; scope: string; reason: string }[] }> {
+    async function readGitHub(
+        targets: Target[],
+    ): Promise<{
+        listings: Map<string, ListedSecret[] | { error: string }>;
+        visible: Map<string, Set<string>>;
+        shadowErrors: { target: string; scope: string; reason: string }[];
+    }> {
         const listings = new Map<string, ListedSecret[] | { error: string }>();
         await mapLimit(targets, config.github.readConcurrency, async (t) => {
             try {
@@ -192,16 +208,32 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         return { listings, visible, shadowErrors };
     }
 
-    async function executeHeals(plan: HealAction[], drift: DriftResult, snap: EscSnapshot, dryRun: boolean, execute: boolean): Promise<HealOutcome[]> {
+    async function executeHeals(
+        plan: HealAction[],
+        drift: DriftResult,
+        snap: EscSnapshot,
+        dryRun: boolean,
+        execute: boolean,
+    ): Promise<HealOutcome[]> {
         const now = () => new Date(clock.now());
         const outcomes: HealOutcome[] = [];
-        const base = (a: HealAction) => ({ action: a.action, risk: a.risk, kind: a.kind, scope: a.target.scope, target: a.target.id, name: a.name });
+        const base = (a: HealAction) => ({
+            action: a.action,
+            risk: a.risk,
+            kind: a.kind,
+            scope: a.target.scope,
+            target: a.target.id,
+            name: a.name,
+        });
         if (dryRun) return outcomes;
         const planned = new Set(plan.map((a) => `${a.action}|${secretKey(a.target, a.name)}`));
         // Open heals whose drift has gone are closed, so an old approval can never fire later.
         for (const h of await ledger.heals()) {
-            if ((h.status === "pending" || h.status === "approved") && !planned.has(`${h.action}|${h.scope}|${h.target}|${h.name}`)
-                && !drift.incompleteTargets.some((t) => t.target === h.target && t.scope === h.scope)) {
+            if (
+                (h.status === "pending" || h.status === "approved") &&
+                !planned.has(`${h.action}|${h.scope}|${h.target}|${h.name}`) &&
+                !drift.incompleteTargets.some((t) => t.target === h.target && t.scope === h.scope)
+            ) {
                 await ledger.finishHeal(h.id, "skipped", "drift no longer present", now());
             }
         }
@@ -215,7 +247,15 @@ export function createMonitor(deps: MonitorDeps): Monitor {
                 outcomes.push({ ...base(a), outcome: "runs automatically in --monitor mode" });
                 continue;
             }
-            const proposal = { action: a.action, risk: a.risk, kind: a.kind, scope: a.target.scope, target: a.target.id, name: a.name, reason: a.reason };
+            const proposal = {
+                action: a.action,
+                risk: a.risk,
+                kind: a.kind,
+                scope: a.target.scope,
+                target: a.target.id,
+                name: a.name,
+                reason: a.reason,
+            };
             let rec = await ledger.proposeHeal(proposal, a.risk === "low" ? "approved" : "pending", now());
             if (a.risk === "high" && rec.status === "approved" && rec.approvedAt === null) {
                 // Auto-approved while low risk, now high (e.g. it became tampered): it needs a human again.
@@ -265,12 +305,22 @@ export function createMonitor(deps: MonitorDeps): Monitor {
                     outcomes.push({ ...base(a), id: rec.id, outcome: `deferred (${denial})` });
                     continue;
                 }
-                const listing = drift.states.find((s) => s.expected.target.id === target.id && s.expected.target.scope === target.scope && s.expected.name === a.name)?.listed;
+                const listing = drift.states.find(
+                    (s) =>
+                        s.expected.target.id === target.id &&
+                        s.expected.target.scope === target.scope &&
+                        s.expected.name === a.name,
+                )?.listed;
                 try {
                     if (a.action === "delete") {
                         // Ownership is re-checked at execution time: never delete a secret the ledger does not own.
                         if (!ledgerNow.has(secretKey(target, a.name))) {
-                            await ledger.finishHeal(rec.id, "skipped", "refused: the ledger does not own this secret", now());
+                            await ledger.finishHeal(
+                                rec.id,
+                                "skipped",
+                                "refused: the ledger does not own this secret",
+                                now(),
+                            );
                             outcomes.push({ ...base(a), id: rec.id, outcome: "refused (not owned)" });
                             continue;
                         }
@@ -286,11 +336,19 @@ export function createMonitor(deps: MonitorDeps): Monitor {
                         selected = [];
                         for (const r of a.selectedRepositories) selected.push(await github.repoId(target.owner, r));
                     }
-                    const status = await github.putSecret(target, a.name, a.value!, target.scope === "org" ? { visibility: a.visibility ?? "private", selectedRepositoryIds: selected } : undefined);
+                    const status = await github.putSecret(
+                        target,
+                        a.name,
+                        a.value!,
+                        target.scope === "org"
+                            ? { visibility: a.visibility ?? "private", selectedRepositoryIds: selected }
+                            : undefined,
+                    );
                     written.push({ a, rec, status, before: listing?.updatedAt });
                 } catch (e) {
                     const err = scrubError(e, redactor, `heal ${a.action} ${target.id} ${a.name}`);
-                    if (err.status === 403 || err.status === 429) budget.backOff((e as { response?: { headers?: Record<string, unknown> } }).response?.headers);
+                    if (err.status === 403 || err.status === 429)
+                        budget.backOff((e as { response?: { headers?: Record<string, unknown> } }).response?.headers);
                     await ledger.noteAttempt(target.scope, target.id, a.name, false, now());
                     await ledger.finishHeal(rec.id, "failed", err.message, now());
                     metrics.heals.inc({ outcome: "failed", risk: a.risk });
@@ -311,14 +369,26 @@ export function createMonitor(deps: MonitorDeps): Monitor {
                 const advanced = seen && (!w.before || Date.parse(seen.updatedAt) > Date.parse(w.before));
                 if (!seen || !advanced) {
                     await ledger.noteAttempt(target.scope, target.id, w.a.name, false, now());
-                    await ledger.finishHeal(w.rec.id, "failed", "GitHub's updated_at did not advance after the write", now());
+                    await ledger.finishHeal(
+                        w.rec.id,
+                        "failed",
+                        "GitHub's updated_at did not advance after the write",
+                        now(),
+                    );
                     metrics.heals.inc({ outcome: "unconfirmed", risk: w.a.risk });
                     outcomes.push({ ...base(w.a), id: w.rec.id, outcome: "unconfirmed (updated_at did not advance)" });
                     continue;
                 }
                 await ledger.record({
-                    scope: target.scope, target: target.id, name: w.a.name, escEnv: config.esc.environment, escRevision: snap.revision,
-                    valueHmac: w.a.hmac!, pushedAt: now(), ghUpdatedAt: new Date(seen.updatedAt), ghStatus: w.status,
+                    scope: target.scope,
+                    target: target.id,
+                    name: w.a.name,
+                    escEnv: config.esc.environment,
+                    escRevision: snap.revision,
+                    valueHmac: w.a.hmac!,
+                    pushedAt: now(),
+                    ghUpdatedAt: new Date(seen.updatedAt),
+                    ghStatus: w.status,
                 });
                 await ledger.noteAttempt(target.scope, target.id, w.a.name, true, now());
                 await ledger.finishHeal(w.rec.id, "done", `pushed (HTTP ${w.status})`, now());
@@ -330,30 +400,67 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         return outcomes;
     }
 
-    function buildAlerts(report: SyncReport): { labels: Record<string, string>; annotations: Record<string, string> }[] {
+    function buildAlerts(
+        report: SyncReport,
+    ): { labels: Record<string, string>; annotations: Record<string, string> }[] {
         const out: { labels: Record<string, string>; annotations: Record<string, string> }[] = [];
         for (const d of report.drift) {
             out.push({
-                labels: { alertname: "SecretSyncDrift", secret: d.name, target: `${d.scope}:${d.target}`, drift: d.kind, severity: d.kind === "tampered" ? "critical" : "warning" },
-                annotations: { summary: `GitHub secret ${d.name} in ${d.scope} ${d.target} is ${d.kind}`, description: d.detail ?? "" },
+                labels: {
+                    alertname: "SecretSyncDrift",
+                    secret: d.name,
+                    target: `${d.scope}:${d.target}`,
+                    drift: d.kind,
+                    severity: d.kind === "tampered" ? "critical" : "warning",
+                },
+                annotations: {
+                    summary: `GitHub secret ${d.name} in ${d.scope} ${d.target} is ${d.kind}`,
+                    description: d.detail ?? "",
+                },
             });
         }
         if (report.healthPercent !== null && report.healthPercent < config.thresholds.healthPercent) {
             out.push({
-                labels: { alertname: "SecretSyncHealthLow", secret: "*", target: config.esc.environment, drift: "health", severity: "warning" },
-                annotations: { summary: `Sync health ${report.healthPercent.toFixed(1)}% is below ${config.thresholds.healthPercent}%` },
+                labels: {
+                    alertname: "SecretSyncHealthLow",
+                    secret: "*",
+                    target: config.esc.environment,
+                    drift: "health",
+                    severity: "warning",
+                },
+                annotations: {
+                    summary: `Sync health ${report.healthPercent.toFixed(1)}% is below ${config.thresholds.healthPercent}%`,
+                },
             });
         }
         if (consecutiveFailures >= config.thresholds.failedChecksCritical) {
             out.push({
-                labels: { alertname: "SecretSyncCheckFailing", secret: "*", target: config.esc.environment, drift: "check", severity: "critical" },
-                annotations: { summary: `${consecutiveFailures} consecutive checks could not complete`, description: report.error ?? report.incompleteTargets.map((t) => t.reason).join("; ") },
+                labels: {
+                    alertname: "SecretSyncCheckFailing",
+                    secret: "*",
+                    target: config.esc.environment,
+                    drift: "check",
+                    severity: "critical",
+                },
+                annotations: {
+                    summary: `${consecutiveFailures} consecutive checks could not complete`,
+                    description: report.error ?? report.incompleteTargets.map((t) => t.reason).join("; "),
+                },
             });
         }
         for (const f of scanner.findings()) {
             out.push({
-                labels: { alertname: "SecretExposure", secret: "-", target: `${f.source}:${f.location}`, drift: "exposure", severity: "critical", rule: f.rule },
-                annotations: { summary: `A credential matching rule ${f.rule} was found in ${f.source} (${f.location}); rotate it` },
+                labels: {
+                    alertname: "SecretExposure",
+                    secret: "-",
+                    target: `${f.source}:${f.location}`,
+                    drift: "exposure",
+                    severity: "critical",
+                    rule: f.rule,
+                },
+                annotations: {
+                    summary: `A credential matching rule ${f.rule} was found in ${f.source} (${f.location}); rotate it`,
+                },
             });
         }
         return out;
@@ -375,28 +482,53 @@ export function createMonitor(deps: MonitorDeps): Monitor {
             if (deps.attestationsFile) {
                 // Before drift: secrets Pulumi wrote become verifiable; a dry run only overlays them in memory.
                 ledgerEntries = await applyAttestations({
-                    path: deps.attestationsFile, escEnvironment: config.esc.environment, mapped, ledger, entries: ledgerEntries, logger,
-                    nowMs: clock.now(), clockSkewSeconds: config.thresholds.clockSkewSeconds, write: opts.dryRun !== true,
+                    path: deps.attestationsFile,
+                    escEnvironment: config.esc.environment,
+                    mapped,
+                    ledger,
+                    entries: ledgerEntries,
+                    logger,
+                    nowMs: clock.now(),
+                    clockSkewSeconds: config.thresholds.clockSkewSeconds,
+                    write: opts.dryRun !== true,
                 });
             }
             const allTargets = targetsWithLedger(ledgerEntries);
             const gh = await readGitHub(allTargets);
             const drift = computeDrift({
-                expected, esc: snap, listings: gh.listings, visibleOrgSecrets: gh.visible, ledger: ledgerEntries, targets: allTargets,
-                hmacKey: deps.hmacKey, ownedPattern, clockSkewSeconds: config.thresholds.clockSkewSeconds,
+                expected,
+                esc: snap,
+                listings: gh.listings,
+                visibleOrgSecrets: gh.visible,
+                ledger: ledgerEntries,
+                targets: allTargets,
+                hmacKey: deps.hmacKey,
+                ownedPattern,
+                clockSkewSeconds: config.thresholds.clockSkewSeconds,
             });
             const incompleteTargets = [...drift.incompleteTargets, ...gh.shadowErrors];
             const plan = planHeals(drift, config);
             const heals = await executeHeals(plan, drift, snap, opts.dryRun === true, opts.heal === true);
-            const counts = Object.fromEntries(DRIFT_KINDS.map((k) => [k, drift.entries.filter((d) => d.kind === k).length]));
+            const counts = Object.fromEntries(
+                DRIFT_KINDS.map((k) => [k, drift.entries.filter((d) => d.kind === k).length]),
+            );
             const status = incompleteTargets.length > 0 ? "incomplete" : drift.entries.length > 0 ? "drift" : "in_sync";
             consecutiveFailures = status === "incomplete" ? consecutiveFailures + 1 : 0;
             report = {
-                status, startedAt: new Date(started).toISOString(), finishedAt: new Date(clock.now()).toISOString(),
-                durationMs: clock.now() - started, escEnvironment: config.esc.environment, escRevision: snap.revision,
-                expected: drift.expected, inSync: drift.inSync,
+                status,
+                startedAt: new Date(started).toISOString(),
+                finishedAt: new Date(clock.now()).toISOString(),
+                durationMs: clock.now() - started,
+                escEnvironment: config.esc.environment,
+                escRevision: snap.revision,
+                expected: drift.expected,
+                inSync: drift.inSync,
                 healthPercent: drift.expected > 0 ? Math.round((drift.inSync / drift.expected) * 10000) / 100 : null,
-                consecutiveFailures, counts, drift: drift.entries, incompleteTargets, heals,
+                consecutiveFailures,
+                counts,
+                drift: drift.entries,
+                incompleteTargets,
+                heals,
                 ...(opts.dryRun ? { plan: describePlan(plan, config.heal.enabled) } : {}),
                 exposures: scanner.findings(),
             };
@@ -405,10 +537,22 @@ export function createMonitor(deps: MonitorDeps): Monitor {
             const msg = redactor.redact((e as Error).message);
             logger.error({ err: msg }, "check failed");
             report = {
-                status: "failed", startedAt: new Date(started).toISOString(), finishedAt: new Date(clock.now()).toISOString(),
-                durationMs: clock.now() - started, escEnvironment: config.esc.environment, escRevision: snap?.revision ?? null,
-                expected: 0, inSync: 0, healthPercent: null, consecutiveFailures, counts: {}, drift: [], incompleteTargets: [],
-                heals: [], exposures: scanner.findings(), error: msg,
+                status: "failed",
+                startedAt: new Date(started).toISOString(),
+                finishedAt: new Date(clock.now()).toISOString(),
+                durationMs: clock.now() - started,
+                escEnvironment: config.esc.environment,
+                escRevision: snap?.revision ?? null,
+                expected: 0,
+                inSync: 0,
+                healthPercent: null,
+                consecutiveFailures,
+                counts: {},
+                drift: [],
+                incompleteTargets: [],
+                heals: [],
+                exposures: scanner.findings(),
+                error: msg,
             };
         }
         endTimer({ status: report.status });
@@ -424,13 +568,28 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         report = redactor.redactDeep({ ...report, exposures: scanner.findings() });
         if (!opts.dryRun) {
             try {
-                await ledger.recordCheck(new Date(started), new Date(clock.now()), report.status, report.healthPercent, report);
+                await ledger.recordCheck(
+                    new Date(started),
+                    new Date(clock.now()),
+                    report.status,
+                    report.healthPercent,
+                    report,
+                );
                 await ledger.pruneChecks(new Date(clock.now()), config.history.retentionDays);
             } catch (e) {
                 logger.error({ err: scrubError(e, redactor).message }, "recording check history failed");
             }
         }
-        logger.info({ status: report.status, health: report.healthPercent, counts: report.counts, revision: report.escRevision, durationMs: report.durationMs }, "check finished");
+        logger.info(
+            {
+                status: report.status,
+                health: report.healthPercent,
+                counts: report.counts,
+                revision: report.escRevision,
+                durationMs: report.durationMs,
+            },
+            "check finished",
+        );
         last = report;
         return report;
     }
@@ -441,10 +600,12 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         heals: () => ledger.heals(),
         alerts: () => alerter.current(),
         async approve(id: string) {
-            if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ApprovalError(404, `No heal with id ${JSON.stringify(id.slice(0, 64))}.`);
+            if (!/^[0-9a-f-]{36}$/i.test(id))
+                throw new ApprovalError(404, `No heal with id ${JSON.stringify(id.slice(0, 64))}.`);
             const h = await ledger.heal(id);
             if (!h) throw new ApprovalError(404, `No heal with id ${id}.`);
-            if (!(await ledger.approve(id, new Date(clock.now())))) throw new ApprovalError(409, `Heal ${id} is ${h.status}, not pending.`);
+            if (!(await ledger.approve(id, new Date(clock.now()))))
+                throw new ApprovalError(409, `Heal ${id} is ${h.status}, not pending.`);
             logger.info({ heal: id, target: h.target, name: h.name, action: h.action }, "heal approved");
             return (await ledger.heal(id))!;
         },
@@ -452,7 +613,9 @@ export function createMonitor(deps: MonitorDeps): Monitor {
             stopped = false;
             const loop = async () => {
                 if (stopped) return;
-                running = runCheck({ heal: true }).catch((e) => logger.error({ err: redactor.redact(String(e)) }, "check crashed"));
+                running = runCheck({ heal: true }).catch((e) =>
+                    logger.error({ err: redactor.redact(String(e)) }, "check crashed"),
+                );
                 await running;
                 if (!stopped) timer = setTimeout(loop, config.checkIntervalSeconds * 1000);
             };

@@ -61,7 +61,9 @@ export class Redactor {
  */
 export function scrubError(err: unknown, redactor: Redactor, context?: string): Error & { status?: number } {
     const e = err as {
-        name?: string; message?: string; status?: number;
+        name?: string;
+        message?: string;
+        status?: number;
         response?: { status?: number; data?: unknown; statusText?: string };
         request?: { method?: string; url?: string };
         config?: { method?: string; url?: string };
@@ -77,9 +79,12 @@ export function scrubError(err: unknown, redactor: Redactor, context?: string): 
     }
     const data = e?.response?.data as { message?: unknown } | undefined;
     const serverMsg = typeof data?.message === "string" ? data.message.slice(0, 200) : "";
-    const base = status !== undefined
-        ? `${method} ${path} failed with HTTP ${status}${serverMsg ? `: ${serverMsg}` : ""}`.trim()
-        : `${e?.name ?? "Error"}: ${String(e?.message ?? err).split("\n")[0].slice(0, 300)}`;
+    const base =
+        status !== undefined
+            ? `${method} ${path} failed with HTTP ${status}${serverMsg ? `: ${serverMsg}` : ""}`.trim()
+            : `${e?.name ?? "Error"}: ${String(e?.message ?? err)
+                  .split("\n")[0]
+                  .slice(0, 300)}`;
     const out = new Error(redactor.redact(context ? `${context}: ${base}` : base)) as Error & { status?: number };
     out.name = "UpstreamError";
     if (status !== undefined) out.status = status;

@@ -40,7 +40,12 @@ export interface SecretMapping {
 export interface SyncConfig {
     readonly version: 1;
     /** ESC environment `org/project/env`. */
-    readonly esc: { readonly environment: string; readonly org: string; readonly project: string; readonly env: string };
+    readonly esc: {
+        readonly environment: string;
+        readonly org: string;
+        readonly project: string;
+        readonly env: string;
+    };
     /** Seconds between checks in `--monitor` mode. Defaults to 300. */
     readonly checkIntervalSeconds: number;
     readonly github: {
@@ -104,7 +109,10 @@ function fail(path: string, msg: string): never {
 function checkKeys(o: Obj, path: string, allowed: readonly string[]): void {
     for (const k of Object.keys(o)) {
         if (!allowed.includes(k)) {
-            fail(path ? `${path}.${k}` : k, `is not a known key (allowed: ${allowed.join(", ")}); remove or rename it.`);
+            fail(
+                path ? `${path}.${k}` : k,
+                `is not a known key (allowed: ${allowed.join(", ")}); remove or rename it.`,
+            );
         }
     }
 }
@@ -122,7 +130,8 @@ function str(o: Obj, key: string, path: string, def?: string): string {
         if (def !== undefined) return def;
         fail(`${path}.${key}`.replace(/^\./, ""), "is required (a string).");
     }
-    if (typeof v !== "string" || (def === undefined && v.trim() === "")) fail(`${path}.${key}`.replace(/^\./, ""), "must be a non-empty string.");
+    if (typeof v !== "string" || (def === undefined && v.trim() === ""))
+        fail(`${path}.${key}`.replace(/^\./, ""), "must be a non-empty string.");
     return v;
 }
 
@@ -130,7 +139,10 @@ function num(o: Obj, key: string, path: string, def: number, min: number, max: n
     const v = o[key];
     if (v === undefined || v === null) return def;
     if (typeof v !== "number" || !Number.isFinite(v) || v < min || v > max) {
-        fail(`${path}.${key}`.replace(/^\./, ""), `must be a number between ${min} and ${max} (got ${JSON.stringify(v)}).`);
+        fail(
+            `${path}.${key}`.replace(/^\./, ""),
+            `must be a number between ${min} and ${max} (got ${JSON.stringify(v)}).`,
+        );
     }
     return v;
 }
@@ -138,7 +150,8 @@ function num(o: Obj, key: string, path: string, def: number, min: number, max: n
 function bool(o: Obj, key: string, path: string, def: boolean): boolean {
     const v = o[key];
     if (v === undefined || v === null) return def;
-    if (typeof v !== "boolean") fail(`${path}.${key}`.replace(/^\./, ""), `must be true or false (got ${JSON.stringify(v)}).`);
+    if (typeof v !== "boolean")
+        fail(`${path}.${key}`.replace(/^\./, ""), `must be true or false (got ${JSON.stringify(v)}).`);
     return v;
 }
 
@@ -148,14 +161,17 @@ function parseTarget(t: unknown, path: string): SecretTarget {
     if (!isObj(t)) fail(path, "must be a mapping with `scope` and `owner`.");
     checkKeys(t, path, ["scope", "owner", "repo", "environment", "visibility", "selectedRepositories", "name"]);
     const scope = str(t, "scope", path);
-    if (scope !== "org" && scope !== "repo" && scope !== "environment") fail(`${path}.scope`, "must be one of org, repo, environment.");
+    if (scope !== "org" && scope !== "repo" && scope !== "environment")
+        fail(`${path}.scope`, "must be one of org, repo, environment.");
     const owner = str(t, "owner", path);
     if (!NAME_SEGMENT.test(owner)) fail(`${path}.owner`, "must be a GitHub owner name.");
     const out: { -readonly [K in keyof SecretTarget]: SecretTarget[K] } = { scope, owner };
     if (scope === "org") {
-        if (t.repo !== undefined || t.environment !== undefined) fail(path, "has scope org, so `repo` and `environment` must not be set.");
+        if (t.repo !== undefined || t.environment !== undefined)
+            fail(path, "has scope org, so `repo` and `environment` must not be set.");
         const vis = str(t, "visibility", path);
-        if (vis !== "all" && vis !== "private" && vis !== "selected") fail(`${path}.visibility`, "must be one of all, private, selected.");
+        if (vis !== "all" && vis !== "private" && vis !== "selected")
+            fail(`${path}.visibility`, "must be one of all, private, selected.");
         out.visibility = vis;
         if (t.selectedRepositories !== undefined) {
             if (vis !== "selected") fail(`${path}.selectedRepositories`, "is only allowed with visibility selected.");
@@ -166,7 +182,8 @@ function parseTarget(t: unknown, path: string): SecretTarget {
             out.selectedRepositories = sel as string[];
         }
     } else {
-        if (t.visibility !== undefined || t.selectedRepositories !== undefined) fail(path, `has scope ${scope}, so \`visibility\` must not be set.`);
+        if (t.visibility !== undefined || t.selectedRepositories !== undefined)
+            fail(path, `has scope ${scope}, so \`visibility\` must not be set.`);
         out.repo = str(t, "repo", path);
         if (!NAME_SEGMENT.test(out.repo)) fail(`${path}.repo`, "must be a repository name.");
         if (scope === "environment") out.environment = str(t, "environment", path);
@@ -189,8 +206,19 @@ export function parseSyncConfig(input: string | unknown): SyncConfig {
             throw new SyncConfigError(`SYNC_CONFIG: not valid YAML (${(e as Error).message.split("\n")[0]}).`);
         }
     }
-    if (!isObj(doc)) throw new SyncConfigError("SYNC_CONFIG: the file must be a YAML mapping with `esc` and `secrets`.");
-    checkKeys(doc, "", ["version", "esc", "checkIntervalSeconds", "github", "nameRules", "thresholds", "heal", "history", "secrets"]);
+    if (!isObj(doc))
+        throw new SyncConfigError("SYNC_CONFIG: the file must be a YAML mapping with `esc` and `secrets`.");
+    checkKeys(doc, "", [
+        "version",
+        "esc",
+        "checkIntervalSeconds",
+        "github",
+        "nameRules",
+        "thresholds",
+        "heal",
+        "history",
+        "secrets",
+    ]);
     const version = doc.version ?? 1;
     if (version !== 1) fail("version", "must be 1.");
 
@@ -198,7 +226,8 @@ export function parseSyncConfig(input: string | unknown): SyncConfig {
     checkKeys(esc, "esc", ["environment"]);
     const environment = str(esc, "environment", "esc");
     const parts = environment.split("/");
-    if (parts.length !== 3 || parts.some((p) => !NAME_SEGMENT.test(p))) fail("esc.environment", `must be \`org/project/env\` (got ${JSON.stringify(environment)}).`);
+    if (parts.length !== 3 || parts.some((p) => !NAME_SEGMENT.test(p)))
+        fail("esc.environment", `must be \`org/project/env\` (got ${JSON.stringify(environment)}).`);
 
     const gh = section(doc, "github", "");
     checkKeys(gh, "github", ["readConcurrency", "shadowing"]);
@@ -217,18 +246,28 @@ export function parseSyncConfig(input: string | unknown): SyncConfig {
     const th = section(doc, "thresholds", "");
     checkKeys(th, "thresholds", ["healthPercent", "failedChecksCritical", "clockSkewSeconds"]);
     const heal = section(doc, "heal", "");
-    checkKeys(heal, "heal", ["enabled", "cooldownMinutes", "maxAttempts", "deleteExtras", "writesPerMinute", "writesPerHour", "minWriteIntervalMs"]);
+    checkKeys(heal, "heal", [
+        "enabled",
+        "cooldownMinutes",
+        "maxAttempts",
+        "deleteExtras",
+        "writesPerMinute",
+        "writesPerHour",
+        "minWriteIntervalMs",
+    ]);
     const hist = section(doc, "history", "");
     checkKeys(hist, "history", ["retentionDays"]);
 
     const rawSecrets = doc.secrets;
-    if (!Array.isArray(rawSecrets) || rawSecrets.length === 0) fail("secrets", "must be a non-empty list of `{key, targets}`.");
+    if (!Array.isArray(rawSecrets) || rawSecrets.length === 0)
+        fail("secrets", "must be a non-empty list of `{key, targets}`.");
     const secrets: SecretMapping[] = rawSecrets.map((s, i) => {
         const p = `secrets[${i}]`;
         if (!isObj(s)) fail(p, "must be a mapping with `key` and `targets`.");
         checkKeys(s, p, ["key", "targets"]);
         const key = str(s, "key", p);
-        if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key)) fail(`${p}.key`, "must be a dotted ESC property path such as `github.npmToken`.");
+        if (!/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(key))
+            fail(`${p}.key`, "must be a dotted ESC property path such as `github.npmToken`.");
         if (!Array.isArray(s.targets) || s.targets.length === 0) fail(`${p}.targets`, "must be a non-empty list.");
         return { key, targets: s.targets.map((t, j) => parseTarget(t, `${p}.targets[${j}]`)) };
     });
@@ -237,7 +276,10 @@ export function parseSyncConfig(input: string | unknown): SyncConfig {
         version: 1,
         esc: { environment, org: parts[0], project: parts[1], env: parts[2] },
         checkIntervalSeconds: num(doc, "checkIntervalSeconds", "", 300, 1, 86400),
-        github: { readConcurrency: num(gh, "readConcurrency", "github", 5, 1, 20), shadowing: bool(gh, "shadowing", "github", true) },
+        github: {
+            readConcurrency: num(gh, "readConcurrency", "github", 5, 1, 20),
+            shadowing: bool(gh, "shadowing", "github", true),
+        },
         nameRules: { prefix, ownedPattern },
         thresholds: {
             healthPercent: num(th, "healthPercent", "thresholds", 85, 0, 100),

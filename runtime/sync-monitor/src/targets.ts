@@ -42,7 +42,14 @@ export function expectedSecrets(config: SyncConfig): ExpectedSecret[] {
             const invalidReason = invalidNameReason(name);
             const k = secretKey(target, name);
             if (out.has(k)) continue;
-            out.set(k, { target, name, key: s.key, visibility: t.visibility, selectedRepositories: t.selectedRepositories, invalidReason });
+            out.set(k, {
+                target,
+                name,
+                key: s.key,
+                visibility: t.visibility,
+                selectedRepositories: t.selectedRepositories,
+                invalidReason,
+            });
         }
     }
     return [...out.values()];

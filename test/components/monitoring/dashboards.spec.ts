@@ -1,7 +1,11 @@
 import { expect } from "chai";
 import { buildDashboards } from "../../../components/monitoring/grafana/dashboards";
 import { Dashboard, DATASOURCE_UID, Panel } from "../../../components/monitoring/grafana/model";
-import { datasourceProvisioning, dashboardProvisioning, DASHBOARDS_DIR } from "../../../components/monitoring/grafana/provisioning";
+import {
+    datasourceProvisioning,
+    dashboardProvisioning,
+    DASHBOARDS_DIR,
+} from "../../../components/monitoring/grafana/provisioning";
 import { runTool, tempDir, writeYamlFiles } from "./tools";
 
 const dashboards = buildDashboards();
@@ -20,7 +24,12 @@ describe("Grafana dashboards", function () {
     this.timeout(60000);
 
     it("are the four dashboards the platform needs, with unique uids", () => {
-        expect(Object.keys(dashboards).sort()).to.deep.equal(["sophia-chat-cache.json", "sophia-golden-signals.json", "sophia-platform-health.json", "sophia-secret-sync.json"]);
+        expect(Object.keys(dashboards).sort()).to.deep.equal([
+            "sophia-chat-cache.json",
+            "sophia-golden-signals.json",
+            "sophia-platform-health.json",
+            "sophia-secret-sync.json",
+        ]);
         const uids = Object.values(dashboards).map((d) => d.uid);
         expect(new Set(uids).size).to.equal(uids.length);
     });
@@ -69,10 +78,21 @@ describe("Grafana dashboards", function () {
     });
 
     it("contain only PromQL that Prometheus parses (promtool check rules)", () => {
-        const exprs = Object.values(dashboards).flatMap((d) => allPanels(d).flatMap((p) => (p.targets ?? []).map((t) => concrete(t.expr))));
+        const exprs = Object.values(dashboards).flatMap((d) =>
+            allPanels(d).flatMap((p) => (p.targets ?? []).map((t) => concrete(t.expr))),
+        );
         const tmp = tempDir("sophia-dash-");
         try {
-            writeYamlFiles(tmp.dir, { "queries.yml": { groups: [{ name: "dashboards", rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}:check`, expr })) }] } });
+            writeYamlFiles(tmp.dir, {
+                "queries.yml": {
+                    groups: [
+                        {
+                            name: "dashboards",
+                            rules: exprs.map((expr, i) => ({ record: `dashboard:query_${i}:check`, expr })),
+                        },
+                    ],
+                },
+            });
             const r = runTool("promtool", ["check", "rules", "--lint-fatal", "queries.yml"], tmp.dir);
             expect(r.status, r.output).to.equal(0);
         } finally {
@@ -81,19 +101,39 @@ describe("Grafana dashboards", function () {
     });
 
     it("show the platform score, its three weighted parts and the status bands", () => {
-        const exprs = allPanels(dashboards["sophia-platform-health.json"]).flatMap((p) => (p.targets ?? []).map((t) => t.expr));
-        for (const r of ["platform:health:score", "platform:health:status", "platform:performance:score", "platform:optimisation:score", "platform:system:score", "service:health:ratio"]) {
+        const exprs = allPanels(dashboards["sophia-platform-health.json"]).flatMap((p) =>
+            (p.targets ?? []).map((t) => t.expr),
+        );
+        for (const r of [
+            "platform:health:score",
+            "platform:health:status",
+            "platform:performance:score",
+            "platform:optimisation:score",
+            "platform:system:score",
+            "service:health:ratio",
+        ]) {
             expect(exprs, r).to.include(r);
         }
         const status = allPanels(dashboards["sophia-platform-health.json"]).find((p) => p.title === "Status")!;
         const mapping = status.fieldConfig!.defaults.mappings![0].options;
-        expect(Object.fromEntries(Object.entries(mapping).map(([k, v]) => [k, v.text]))).to.deep.equal({ "4": "excellent", "3": "good", "2": "fair", "1": "poor", "0": "critical" });
+        expect(Object.fromEntries(Object.entries(mapping).map(([k, v]) => [k, v.text]))).to.deep.equal({
+            "4": "excellent",
+            "3": "good",
+            "2": "fair",
+            "1": "poor",
+            "0": "critical",
+        });
     });
 
     it("provision read-only dashboards from the mounted directory", () => {
         const p = dashboardProvisioning().providers[0];
         expect(p.options.path).to.equal(DASHBOARDS_DIR);
         expect(p.allowUiUpdates).to.equal(false);
-        expect(provisioned[0]).to.include({ type: "prometheus", url: "http://prometheus:9090", isDefault: true, access: "proxy" });
+        expect(provisioned[0]).to.include({
+            type: "prometheus",
+            url: "http://prometheus:9090",
+            isDefault: true,
+            access: "proxy",
+        });
     });
 });

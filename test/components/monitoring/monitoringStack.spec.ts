@@ -3,7 +3,17 @@ import * as path from "path";
 import { parse } from "yaml";
 import { contentHash } from "../../../components/swarmObjects";
 import { DEFAULT_TIERS, resolveTierSpec } from "../../../components/tiers";
-import { installMocks, isSecretValue, promiseOf, recorded, RecordedResource, resourceNamed, resourcesOf, settled, unwrap } from "../../support/pulumiMocks";
+import {
+    installMocks,
+    isSecretValue,
+    promiseOf,
+    recorded,
+    RecordedResource,
+    resourceNamed,
+    resourcesOf,
+    settled,
+    unwrap,
+} from "../../support/pulumiMocks";
 import { runTool, tempDir, writeYamlFiles } from "./tools";
 
 const SERVICE = "docker:index/service:Service";
@@ -32,20 +42,26 @@ function service(name: string): Record<string, any> {
 /** Config files mounted into a service: container path -> decoded content. */
 function mountedConfigs(svc: Record<string, any>): Record<string, string> {
     const configs = resourcesOf(CONFIG).map((r) => unwrap(r.inputs));
-    return Object.fromEntries((svc.taskSpec.containerSpec.configs ?? []).map((c: any) => {
-        const cfg = configs.find((x) => x.name === c.configName);
-        expect(cfg, `config ${c.configName}`).to.not.equal(undefined);
-        return [c.fileName, decode(cfg!.data)];
-    }));
+    return Object.fromEntries(
+        (svc.taskSpec.containerSpec.configs ?? []).map((c: any) => {
+            const cfg = configs.find((x) => x.name === c.configName);
+            expect(cfg, `config ${c.configName}`).to.not.equal(undefined);
+            return [c.fileName, decode(cfg!.data)];
+        }),
+    );
 }
 
 /** Secrets mounted into a service: container path -> { raw recorded Secret, decoded value, mount }. */
-function mountedSecrets(svc: Record<string, any>): Record<string, { resource: RecordedResource; value: string; mount: any }> {
-    return Object.fromEntries((svc.taskSpec.containerSpec.secrets ?? []).map((m: any) => {
-        const res = resourcesOf(SECRET).find((r) => `${r.name}-abc1234` === m.secretName);
-        expect(res, `secret ${m.secretName}`).to.not.equal(undefined);
-        return [m.fileName, { resource: res!, value: decode(unwrap(res!.inputs.data)), mount: m }];
-    }));
+function mountedSecrets(
+    svc: Record<string, any>,
+): Record<string, { resource: RecordedResource; value: string; mount: any }> {
+    return Object.fromEntries(
+        (svc.taskSpec.containerSpec.secrets ?? []).map((m: any) => {
+            const res = resourcesOf(SECRET).find((r) => `${r.name}-abc1234` === m.secretName);
+            expect(res, `secret ${m.secretName}`).to.not.equal(undefined);
+            return [m.fileName, { resource: res!, value: decode(unwrap(res!.inputs.data)), mount: m }];
+        }),
+    );
 }
 
 describe("MonitoringStack", function () {
@@ -74,14 +90,30 @@ describe("MonitoringStack", function () {
                 redis: { serviceName: "redis", password: REDIS_PASSWORD },
                 postgres: { serviceName: "postgres", user: "sophia", database: "sophia", password: PG_PASSWORD },
                 slack: { channel: "#sophia-alerts", webhookUrl: SLACK_URL },
-                email: { to: "oncall@example.com", from: "alerts@example.com", smarthost: "smtp.example.com:587", username: "alerts", password: SMTP_PASSWORD },
+                email: {
+                    to: "oncall@example.com",
+                    from: "alerts@example.com",
+                    smarthost: "smtp.example.com:587",
+                    username: "alerts",
+                    password: SMTP_PASSWORD,
+                },
             });
             await settled();
         });
 
         it("creates the seven services", () => {
-            const names = resourcesOf(SERVICE).slice().map((r) => unwrap(r.inputs).name);
-            for (const n of ["prometheus", "alertmanager", "grafana", "node-exporter", "cadvisor", "redis-exporter", "postgres-exporter"]) {
+            const names = resourcesOf(SERVICE)
+                .slice()
+                .map((r) => unwrap(r.inputs).name);
+            for (const n of [
+                "prometheus",
+                "alertmanager",
+                "grafana",
+                "node-exporter",
+                "cadvisor",
+                "redis-exporter",
+                "postgres-exporter",
+            ]) {
                 expect(names, n).to.include(n);
             }
             expect(recorded.length).to.be.greaterThan(before_);
@@ -89,9 +121,19 @@ describe("MonitoringStack", function () {
 
         it("runs Prometheus on a manager with 30d / 10GB retention on a named volume, stop-first, medium tier", () => {
             const p = service("prometheus");
-            expect(p.taskSpec.containerSpec.args).to.include.members(["--storage.tsdb.retention.time=30d", "--storage.tsdb.retention.size=10GB", "--storage.tsdb.path=/prometheus", "--config.file=/etc/prometheus/prometheus.yml"]);
+            expect(p.taskSpec.containerSpec.args).to.include.members([
+                "--storage.tsdb.retention.time=30d",
+                "--storage.tsdb.retention.size=10GB",
+                "--storage.tsdb.path=/prometheus",
+                "--config.file=/etc/prometheus/prometheus.yml",
+            ]);
             expect(p.taskSpec.placement.constraints).to.deep.equal(["node.role==manager"]);
-            expect(p.taskSpec.containerSpec.mounts).to.deep.include({ type: "volume", target: "/prometheus", source: "prometheus-data", readOnly: false });
+            expect(p.taskSpec.containerSpec.mounts).to.deep.include({
+                type: "volume",
+                target: "/prometheus",
+                source: "prometheus-data",
+                readOnly: false,
+            });
             expect(unwrap(resourceNamed(VOLUME, "mon-prometheus-data").inputs).name).to.equal("prometheus-data");
             expect(p.updateConfig.order).to.equal("stop-first");
             expect(p.taskSpec.resources.limits).to.deep.equal({ nanoCpus: 1e9, memoryBytes: 2 * 1024 ** 3 });
@@ -104,7 +146,12 @@ describe("MonitoringStack", function () {
             expect(promYml.rule_files.length).to.be.greaterThan(3);
             const tmp = tempDir("sophia-mounted-");
             try {
-                writeYamlFiles(tmp.dir, Object.fromEntries(Object.entries(files).map(([p, data]) => [path.relative("/etc/prometheus", p), data])));
+                writeYamlFiles(
+                    tmp.dir,
+                    Object.fromEntries(
+                        Object.entries(files).map(([p, data]) => [path.relative("/etc/prometheus", p), data]),
+                    ),
+                );
                 const r = runTool("promtool", ["check", "config", "--lint-fatal", "prometheus.yml"], tmp.dir);
                 expect(r.status, r.output).to.equal(0);
             } finally {
@@ -112,14 +159,23 @@ describe("MonitoringStack", function () {
             }
             for (const r of resourcesOf(CONFIG, "mon-prometheus-config-")) {
                 const inputs = unwrap(r.inputs);
-                expect(inputs.name).to.equal(`prometheus-${r.name.replace("mon-prometheus-config-", "")}-${contentHash(decode(inputs.data))}`);
+                expect(inputs.name).to.equal(
+                    `prometheus-${r.name.replace("mon-prometheus-config-", "")}-${contentHash(decode(inputs.data))}`,
+                );
             }
         });
 
         it("scrapes every task of every service through tasks.<service>, the stack's exporters included", () => {
             const promYml = parse(mountedConfigs(service("prometheus"))["/etc/prometheus/prometheus.yml"]);
-            const jobs = Object.fromEntries(promYml.scrape_configs.map((s: any) => [s.job_name, s.dns_sd_configs?.[0]]));
-            expect(jobs["chat-cache"]).to.deep.equal({ names: ["tasks.chat-cache"], type: "A", port: 8080, refresh_interval: "30s" });
+            const jobs = Object.fromEntries(
+                promYml.scrape_configs.map((s: any) => [s.job_name, s.dns_sd_configs?.[0]]),
+            );
+            expect(jobs["chat-cache"]).to.deep.equal({
+                names: ["tasks.chat-cache"],
+                type: "A",
+                port: 8080,
+                refresh_interval: "30s",
+            });
             expect(jobs["sync-monitor"].names).to.deep.equal(["tasks.sync-monitor"]);
             expect(jobs["redis"]).to.include({ port: 9121 });
             expect(jobs["redis"].names).to.deep.equal(["tasks.redis-exporter"]);
@@ -131,7 +187,17 @@ describe("MonitoringStack", function () {
             expect(promYml.global.external_labels.stack).to.equal("prod");
             const rules = parse(mountedConfigs(service("prometheus"))["/etc/prometheus/rules/availability.yml"]);
             const missing = rules.groups[0].rules.find((r: any) => r.alert === "ServiceTargetsMissing");
-            for (const job of ["chat-cache", "sync-monitor", "redis", "postgres", "node-exporter", "cadvisor", "alertmanager", "grafana", "prometheus"]) {
+            for (const job of [
+                "chat-cache",
+                "sync-monitor",
+                "redis",
+                "postgres",
+                "node-exporter",
+                "cadvisor",
+                "alertmanager",
+                "grafana",
+                "prometheus",
+            ]) {
                 expect(missing.expr).to.contain(`absent(up{service="${job}"})`);
             }
         });
@@ -156,16 +222,22 @@ describe("MonitoringStack", function () {
                 tmp.remove();
             }
             const parsed = parse(yml);
-            expect(parsed.receivers.find((r: any) => r.name === "critical").slack_configs[0].api_url_file).to.equal("/run/secrets/slack_webhook_url");
+            expect(parsed.receivers.find((r: any) => r.name === "critical").slack_configs[0].api_url_file).to.equal(
+                "/run/secrets/slack_webhook_url",
+            );
             expect(await promiseOf(stack.alertmanagerUrl)).to.equal("http://alertmanager:9093");
         });
 
         it("never puts a secret value anywhere but a Docker secret", () => {
-            const plain = JSON.stringify(recorded.filter((r) => r.type !== SECRET).map((r) => ({
-                ...unwrap(r.inputs),
-                // Configs are base64: decode them too.
-                ...(r.type === CONFIG ? { decoded: decode(unwrap(r.inputs).data) } : {}),
-            })));
+            const plain = JSON.stringify(
+                recorded
+                    .filter((r) => r.type !== SECRET)
+                    .map((r) => ({
+                        ...unwrap(r.inputs),
+                        // Configs are base64: decode them too.
+                        ...(r.type === CONFIG ? { decoded: decode(unwrap(r.inputs).data) } : {}),
+                    })),
+            );
             for (const s of [SLACK_URL, SMTP_PASSWORD, GRAFANA_PASSWORD, REDIS_PASSWORD, PG_PASSWORD]) {
                 expect(plain, s).to.not.contain(s);
             }
@@ -191,7 +263,9 @@ describe("MonitoringStack", function () {
                     expect(p.datasource.uid, `${f} ${p.title}`).to.equal(ds.uid);
                 }
             }
-            expect(g.endpointSpec.ports).to.deep.equal([{ targetPort: 3000, publishedPort: 3000, publishMode: "ingress", protocol: "tcp" }]);
+            expect(g.endpointSpec.ports).to.deep.equal([
+                { targetPort: 3000, publishedPort: 3000, publishMode: "ingress", protocol: "tcp" },
+            ]);
             expect(stack.publishedPorts).to.deep.equal({ grafana: 3000 });
         });
 
@@ -210,11 +284,18 @@ describe("MonitoringStack", function () {
 
         it("gives the exporters their passwords as files in the format each reads", () => {
             const r = service("redis-exporter");
-            expect(r.taskSpec.containerSpec.env).to.deep.equal({ REDIS_ADDR: "redis://redis:6379", REDIS_PASSWORD_FILE: "/run/secrets/redis_passwords.json" });
-            expect(JSON.parse(mountedSecrets(r)["/run/secrets/redis_passwords.json"].value)).to.deep.equal({ "redis://redis:6379": REDIS_PASSWORD });
+            expect(r.taskSpec.containerSpec.env).to.deep.equal({
+                REDIS_ADDR: "redis://redis:6379",
+                REDIS_PASSWORD_FILE: "/run/secrets/redis_passwords.json",
+            });
+            expect(JSON.parse(mountedSecrets(r)["/run/secrets/redis_passwords.json"].value)).to.deep.equal({
+                "redis://redis:6379": REDIS_PASSWORD,
+            });
             const p = service("postgres-exporter");
             expect(p.taskSpec.containerSpec.env).to.deep.equal({
-                DATA_SOURCE_URI: "postgres:5432/sophia?sslmode=disable", DATA_SOURCE_USER: "sophia", DATA_SOURCE_PASS_FILE: "/run/secrets/postgres_password",
+                DATA_SOURCE_URI: "postgres:5432/sophia?sslmode=disable",
+                DATA_SOURCE_USER: "sophia",
+                DATA_SOURCE_PASS_FILE: "/run/secrets/postgres_password",
             });
             expect(mountedSecrets(p)["/run/secrets/postgres_password"].value).to.equal(PG_PASSWORD);
         });
@@ -250,12 +331,20 @@ describe("MonitoringStack", function () {
             expect(names).to.not.include("dev-cadvisor");
             expect(stack.grafanaUrl).to.equal(undefined);
             const promYml = parse(mountedConfigs(service("dev-prometheus"))["/etc/prometheus/prometheus.yml"]);
-            expect(promYml.scrape_configs.map((s: any) => s.job_name)).to.deep.equal(["prometheus", "chat-cache", "alertmanager", "node-exporter"]);
+            expect(promYml.scrape_configs.map((s: any) => s.job_name)).to.deep.equal([
+                "prometheus",
+                "chat-cache",
+                "alertmanager",
+                "node-exporter",
+            ]);
         });
 
         it("uses dnsrr with host-mode ports and publishes only what runs", () => {
             const p = service("dev-prometheus");
-            expect(p.endpointSpec).to.deep.equal({ mode: "dnsrr", ports: [{ targetPort: 9090, publishedPort: 19090, publishMode: "host", protocol: "tcp" }] });
+            expect(p.endpointSpec).to.deep.equal({
+                mode: "dnsrr",
+                ports: [{ targetPort: 9090, publishedPort: 19090, publishMode: "host", protocol: "tcp" }],
+            });
             expect(stack.publishedPorts).to.deep.equal({ prometheus: 19090, alertmanager: 19093 });
         });
 
@@ -268,23 +357,48 @@ describe("MonitoringStack", function () {
     });
 
     describe("#validateMonitoringStackArgs", () => {
-        const base = () => ({ networks: ["n"], targets: [], resources: mod.monitoringResources({ medium, low }), grafanaAdminPassword: "x" });
+        const base = () => ({
+            networks: ["n"],
+            targets: [],
+            resources: mod.monitoringResources({ medium, low }),
+            grafanaAdminPassword: "x",
+        });
         it("requires a Grafana admin password while Grafana runs", () => {
-            expect(() => mod.validateMonitoringStackArgs({ ...base(), grafanaAdminPassword: undefined })).to.throw(/`grafanaAdminPassword` is required/);
-            expect(() => mod.validateMonitoringStackArgs({ ...base(), grafanaAdminPassword: undefined, enableGrafana: false })).to.not.throw();
+            expect(() => mod.validateMonitoringStackArgs({ ...base(), grafanaAdminPassword: undefined })).to.throw(
+                /`grafanaAdminPassword` is required/,
+            );
+            expect(() =>
+                mod.validateMonitoringStackArgs({ ...base(), grafanaAdminPassword: undefined, enableGrafana: false }),
+            ).to.not.throw();
         });
         it("rejects bad retention values, naming the field", () => {
-            expect(() => mod.validateMonitoringStackArgs({ ...base(), retentionTime: "30 days" })).to.throw(/`retentionTime`/);
-            expect(() => mod.validateMonitoringStackArgs({ ...base(), retentionSize: "10G" })).to.throw(/`retentionSize`/);
+            expect(() => mod.validateMonitoringStackArgs({ ...base(), retentionTime: "30 days" })).to.throw(
+                /`retentionTime`/,
+            );
+            expect(() => mod.validateMonitoringStackArgs({ ...base(), retentionSize: "10G" })).to.throw(
+                /`retentionSize`/,
+            );
         });
         it("rejects a target that takes a job name the stack uses itself", () => {
-            expect(() => mod.validateMonitoringStackArgs({ ...base(), targets: [{ job: "redis", serviceName: "redis", port: 6379 }] })).to.throw(/job "redis" is reserved/);
+            expect(() =>
+                mod.validateMonitoringStackArgs({
+                    ...base(),
+                    targets: [{ job: "redis", serviceName: "redis", port: 6379 }],
+                }),
+            ).to.throw(/job "redis" is reserved/);
         });
         it("makes the constructor fail with the same message, tied to the component", () => {
-            expect(() => new mod.MonitoringStack("bad", { ...base(), retentionTime: "forever" })).to.throw(/`retentionTime` must be a Prometheus duration/);
+            expect(() => new mod.MonitoringStack("bad", { ...base(), retentionTime: "forever" })).to.throw(
+                /`retentionTime` must be a Prometheus duration/,
+            );
         });
         it("rejects an SMTP password without a username", () => {
-            expect(() => mod.validateMonitoringStackArgs({ ...base(), email: { to: "a@b.c", from: "x@y.z", smarthost: "h:25", password: "p" } })).to.throw(/`email.password` needs `email.username`/);
+            expect(() =>
+                mod.validateMonitoringStackArgs({
+                    ...base(),
+                    email: { to: "a@b.c", from: "x@y.z", smarthost: "h:25", password: "p" },
+                }),
+            ).to.throw(/`email.password` needs `email.username`/);
         });
     });
 });

@@ -1,5 +1,9 @@
 import { expect } from "chai";
-import { buildPrometheusConfig, scrapeJob, validateScrapeTargets } from "../../../components/monitoring/prometheusConfig";
+import {
+    buildPrometheusConfig,
+    scrapeJob,
+    validateScrapeTargets,
+} from "../../../components/monitoring/prometheusConfig";
 import { buildRuleFiles, resolveRuleOptions } from "../../../components/monitoring/rules";
 import { runTool, tempDir, writeYamlFiles } from "./tools";
 
@@ -45,10 +49,17 @@ describe("buildPrometheusConfig", () => {
 
     it("scrapes every task through DNS `tasks.<service>` A records and labels it with its service", () => {
         const job = scrapeJob(targets[0]);
-        expect(job.dns_sd_configs).to.deep.equal([{ names: ["tasks.sophia-chat-cache"], type: "A", port: 8080, refresh_interval: "30s" }]);
+        expect(job.dns_sd_configs).to.deep.equal([
+            { names: ["tasks.sophia-chat-cache"], type: "A", port: 8080, refresh_interval: "30s" },
+        ]);
         expect(job.metrics_path).to.equal("/metrics");
         expect(job.relabel_configs).to.deep.equal([{ target_label: "service", replacement: "chat-cache" }]);
-        expect(config.scrape_configs.map((s) => s.job_name)).to.deep.equal(["prometheus", "chat-cache", "sync-monitor", "node-exporter"]);
+        expect(config.scrape_configs.map((s) => s.job_name)).to.deep.equal([
+            "prometheus",
+            "chat-cache",
+            "sync-monitor",
+            "node-exporter",
+        ]);
         expect(config.alerting.alertmanagers[0].dns_sd_configs?.[0].names).to.deep.equal(["tasks.sophia-alertmanager"]);
         expect(config.global.external_labels).to.deep.equal({ platform: "sophia", stack: "dev" });
     });
@@ -56,7 +67,9 @@ describe("buildPrometheusConfig", () => {
     it("rejects duplicate jobs, bad ports and relative paths, naming the field", () => {
         expect(() => validateScrapeTargets([targets[0], targets[0]])).to.throw(/`job` "chat-cache" is listed twice/);
         expect(() => validateScrapeTargets([{ ...targets[0], port: 0 }])).to.throw(/`port` must be 1-65535/);
-        expect(() => validateScrapeTargets([{ ...targets[0], path: "metrics" }])).to.throw(/`path` must start with '\/'/);
+        expect(() => validateScrapeTargets([{ ...targets[0], path: "metrics" }])).to.throw(
+            /`path` must start with '\/'/,
+        );
         expect(() => validateScrapeTargets([{ ...targets[0], job: "chat cache" }])).to.throw(/`job` must be letters/);
     });
 });

@@ -36,7 +36,8 @@ describe("generated rules in a real Prometheus", function () {
                 cc.requests.inc({ result: "error", ttl_class: "default" }, 1);
                 cc.lookupDuration.observe({ tier: "redis" }, 0.001);
             } else {
-                for (let i = 0; i < 9; i++) sm.apiDuration.observe({ api: "github", route: "/repos", method: "GET", status: "200" }, 0.1);
+                for (let i = 0; i < 9; i++)
+                    sm.apiDuration.observe({ api: "github", route: "/repos", method: "GET", status: "200" }, 0.1);
                 sm.apiDuration.observe({ api: "github", route: "/repos", method: "GET", status: "502" }, 0.1);
             }
             res.writeHead(200, { "content-type": reg.contentType });
@@ -63,14 +64,22 @@ describe("generated rules in a real Prometheus", function () {
             alerting: { alertmanagers: [] },
             scrape_configs: generated.scrape_configs.map(({ dns_sd_configs, static_configs, ...job }) => ({
                 ...job,
-                static_configs: [{ targets: [job.job_name === "prometheus" ? `127.0.0.1:${promPort}` : `127.0.0.1:${targetPort}`] }],
+                static_configs: [
+                    { targets: [job.job_name === "prometheus" ? `127.0.0.1:${promPort}` : `127.0.0.1:${targetPort}`] },
+                ],
             })),
         };
         tmp = tempDir("sophia-prom-live-");
         writeYamlFiles(tmp.dir, { "prometheus.yml": local, ...rules });
-        prom = spawn("prometheus", [
-            `--config.file=${tmp.dir}/prometheus.yml`, `--storage.tsdb.path=${tmp.dir}/data`, `--web.listen-address=127.0.0.1:${promPort}`,
-        ], { stdio: "ignore" });
+        prom = spawn(
+            "prometheus",
+            [
+                `--config.file=${tmp.dir}/prometheus.yml`,
+                `--storage.tsdb.path=${tmp.dir}/data`,
+                `--web.listen-address=127.0.0.1:${promPort}`,
+            ],
+            { stdio: "ignore" },
+        );
     });
 
     after(async () => {
@@ -85,7 +94,10 @@ describe("generated rules in a real Prometheus", function () {
         const errors = await waitFor("service:error:ratio_rate5m", (rs) => rs.length === 2);
         for (const r of errors) expect(Number(r.value[1]), r.metric.service).to.be.closeTo(0.1, 1e-9);
         await waitFor("service:latency:score", (rs) => rs.length === 2);
-        const health = await waitFor("service:health:ratio", (rs) => rs.length >= 3 && rs.every((r) => r.metric.service === "prometheus" || Number(r.value[1]) < 1));
+        const health = await waitFor(
+            "service:health:ratio",
+            (rs) => rs.length >= 3 && rs.every((r) => r.metric.service === "prometheus" || Number(r.value[1]) < 1),
+        );
         const byService = Object.fromEntries(health.map((r) => [r.metric.service, Number(r.value[1])]));
         expect(byService["chat-cache"]).to.be.closeTo(0.9, 1e-9);
         expect(byService["sync-monitor"]).to.be.closeTo(0.9, 1e-9);
@@ -101,21 +113,36 @@ describe("generated rules in a real Prometheus", function () {
 
     it("evaluates every rule group without errors", async () => {
         const res = await fetch(`${promUrl}/api/v1/rules`);
-        const body = (await res.json()) as { data: { groups: { name: string; rules: { health: string; lastError?: string; name: string }[] }[] } };
+        const body = (await res.json()) as {
+            data: { groups: { name: string; rules: { health: string; lastError?: string; name: string }[] }[] };
+        };
         const groups = body.data.groups;
-        expect(groups.map((g) => g.name).sort()).to.deep.equal(["sophia-anomaly", "sophia-availability", "sophia-capacity", "sophia-dependencies", "sophia-health"]);
-        const bad = groups.flatMap((g) => g.rules.filter((r) => r.health === "err").map((r) => `${r.name}: ${r.lastError}`));
+        expect(groups.map((g) => g.name).sort()).to.deep.equal([
+            "sophia-anomaly",
+            "sophia-availability",
+            "sophia-capacity",
+            "sophia-dependencies",
+            "sophia-health",
+        ]);
+        const bad = groups.flatMap((g) =>
+            g.rules.filter((r) => r.health === "err").map((r) => `${r.name}: ${r.lastError}`),
+        );
         expect(bad).to.deep.equal([]);
     });
 
     /** Polls an instant query until `ok` accepts the result (Prometheus needs a few scrapes for rates). */
-    async function waitFor(query: string, ok: (rs: { metric: Record<string, string>; value: [number, string] }[]) => boolean) {
+    async function waitFor(
+        query: string,
+        ok: (rs: { metric: Record<string, string>; value: [number, string] }[]) => boolean,
+    ) {
         let last: unknown;
         for (let i = 0; i < 300; i++) {
             try {
                 const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(query)}`);
                 if (res.ok) {
-                    const body = (await res.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+                    const body = (await res.json()) as {
+                        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+                    };
                     last = body.data.result;
                     if (ok(body.data.result)) return body.data.result;
                 }

@@ -28,15 +28,19 @@ export function promtoolTest(c: AlertCase, rule: AlertingRule) {
     return {
         interval: "1m",
         input_series: c.series.map((s: InputSeries) => ({ series: s.series, values: s.values })),
-        alert_rule_test: [{
-            eval_time: c.evalTime,
-            alertname: c.alert,
-            exp_alerts: c.fires.map((data) => {
-                const labels = { ...data, ...rule.labels };
-                const annotations = Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, renderAnnotation(v as string, labels)]));
-                return { exp_labels: labels, exp_annotations: annotations };
-            }),
-        }],
+        alert_rule_test: [
+            {
+                eval_time: c.evalTime,
+                alertname: c.alert,
+                exp_alerts: c.fires.map((data) => {
+                    const labels = { ...data, ...rule.labels };
+                    const annotations = Object.fromEntries(
+                        Object.entries(rule.annotations).map(([k, v]) => [k, renderAnnotation(v as string, labels)]),
+                    );
+                    return { exp_labels: labels, exp_annotations: annotations };
+                }),
+            },
+        ],
         promql_expr_test: (c.checks ?? []).map(exprTest),
     };
 }

@@ -8,7 +8,9 @@ import { runTool, tempDir, writeYamlFiles } from "./tools";
 const opts = resolveRuleOptions({ expectedServices: ["chat-cache", "sync-monitor"] });
 const files = buildRuleFiles(opts);
 const alerts = allAlerts(files);
-const records: RecordingRule[] = Object.values(files).flatMap((f) => f.groups.flatMap((g) => g.rules.filter((r): r is RecordingRule => !isAlertingRule(r))));
+const records: RecordingRule[] = Object.values(files).flatMap((f) =>
+    f.groups.flatMap((g) => g.rules.filter((r): r is RecordingRule => !isAlertingRule(r))),
+);
 
 describe("monitoring rules", function () {
     this.timeout(120000);
@@ -34,7 +36,10 @@ describe("monitoring rules", function () {
             expect(a.annotations.runbook_url).to.equal(`docs/monitoring.md#${a.alert.toLowerCase()}`);
             expect(["warning", "critical", "info"]).to.include(a.labels.severity);
             // Only label templates: anything else could print a secret-bearing value or fail to render.
-            const templates = Object.values(a.annotations).join(" ").match(/\{\{[^}]*\}\}/g) ?? [];
+            const templates =
+                Object.values(a.annotations)
+                    .join(" ")
+                    .match(/\{\{[^}]*\}\}/g) ?? [];
             for (const t of templates) {
                 expect(t, a.alert).to.match(/^\{\{ \$labels\.[a-z_]+ \}\}$/);
             }
@@ -44,8 +49,14 @@ describe("monitoring rules", function () {
     it("have a firing and a quiet unit test for every alert", () => {
         for (const a of alerts) {
             const cases = ALERT_CASES.filter((c) => c.alert === a.alert);
-            expect(cases.some((c) => c.fires.length > 0), `${a.alert} has no firing case`).to.equal(true);
-            expect(cases.some((c) => c.fires.length === 0), `${a.alert} has no quiet case`).to.equal(true);
+            expect(
+                cases.some((c) => c.fires.length > 0),
+                `${a.alert} has no firing case`,
+            ).to.equal(true);
+            expect(
+                cases.some((c) => c.fires.length === 0),
+                `${a.alert} has no quiet case`,
+            ).to.equal(true);
         }
         const unknown = ALERT_CASES.filter((c) => !alerts.some((a) => a.alert === c.alert)).map((c) => c.alert);
         expect(unknown, "cases for alerts that do not exist").to.deep.equal([]);
@@ -54,14 +65,23 @@ describe("monitoring rules", function () {
     it("check every recording rule in a unit test", () => {
         const exprs = [...ALERT_CASES.flatMap((c) => c.checks ?? []), ...platformScenario().checks].map((c) => c.expr);
         for (const r of records) {
-            expect(exprs.some((e) => new RegExp(`(^|[^a-z_:])${r.record.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^a-z0-9_:])`).test(e)), `${r.record} is never checked`).to.equal(true);
+            expect(
+                exprs.some((e) =>
+                    new RegExp(`(^|[^a-z_:])${r.record.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^a-z0-9_:])`).test(e),
+                ),
+                `${r.record} is never checked`,
+            ).to.equal(true);
         }
     });
 
     it("compute the unified health and platform score (promtool test rules)", () => {
         const { series, checks } = platformScenario();
         writeYamlFiles(tmp.dir, {
-            "platform.test.yml": { rule_files: Object.keys(files), evaluation_interval: "1m", tests: [promtoolExprTest(series, checks)] },
+            "platform.test.yml": {
+                rule_files: Object.keys(files),
+                evaluation_interval: "1m",
+                tests: [promtoolExprTest(series, checks)],
+            },
         });
         const r = runTool("promtool", ["test", "rules", "platform.test.yml"], tmp.dir);
         expect(r.status, r.output).to.equal(0);
@@ -74,7 +94,11 @@ describe("monitoring rules", function () {
             const cases = ALERT_CASES.filter((c) => c.alert === alert);
             const file = `${alert}.test.yml`;
             writeYamlFiles(tmp.dir, {
-                [file]: { rule_files: Object.keys(files), evaluation_interval: "1m", tests: cases.map((c) => promtoolTest(c, rule!)) },
+                [file]: {
+                    rule_files: Object.keys(files),
+                    evaluation_interval: "1m",
+                    tests: cases.map((c) => promtoolTest(c, rule!)),
+                },
             });
             const r = runTool("promtool", ["test", "rules", file], tmp.dir);
             expect(r.status, `${cases.map((c) => c.name).join("; ")}\n${r.output}`).to.equal(0);
@@ -82,6 +106,8 @@ describe("monitoring rules", function () {
     }
 
     it("renders label templates the way the harness expects", () => {
-        expect(renderAnnotation("{{ $labels.service }} on {{ $labels.node }}", { service: "redis" })).to.equal("redis on ");
+        expect(renderAnnotation("{{ $labels.service }} on {{ $labels.node }}", { service: "redis" })).to.equal(
+            "redis on ",
+        );
     });
 });

@@ -15,7 +15,10 @@ describe("monitoring runbook (docs/monitoring.md)", () => {
     });
 
     it("has a section saying what it means and what to do for every alert, including those the sync-monitor posts", () => {
-        const names = [...allAlerts(buildRuleFiles(resolveRuleOptions({ expectedServices: ["x"] }))).map((a) => a.alert), ...SYNC_MONITOR_PUSHED_ALERTS];
+        const names = [
+            ...allAlerts(buildRuleFiles(resolveRuleOptions({ expectedServices: ["x"] }))).map((a) => a.alert),
+            ...SYNC_MONITOR_PUSHED_ALERTS,
+        ];
         const sections = doc.split(/^### /m).slice(1);
         for (const n of names) {
             const section = sections.find((s) => s.startsWith(`${n}\n`));

@@ -16,7 +16,9 @@ export interface ToolResult {
 export function runTool(cmd: string, args: string[], cwd?: string): ToolResult {
     const r = spawnSync(cmd, args, { cwd, encoding: "utf8", timeout: 120000 });
     if (r.error) {
-        throw new Error(`could not run ${cmd} (install Debian's prometheus / prometheus-alertmanager packages): ${r.error.message}`);
+        throw new Error(
+            `could not run ${cmd} (install Debian's prometheus / prometheus-alertmanager packages): ${r.error.message}`,
+        );
     }
     return { status: r.status, output: `${r.stdout}${r.stderr}`, stdout: r.stdout };
 }

@@ -7,10 +7,21 @@ import * as fs from "fs";
 import * as path from "path";
 import Docker from "dockerode";
 import {
-    AppliedResource, PlannedResource, SECRET_SIG, SECRET_SIG_VALUE, unwrapSecrets,
+    AppliedResource,
+    PlannedResource,
+    SECRET_SIG,
+    SECRET_SIG_VALUE,
+    unwrapSecrets,
 } from "../../../scripts/offline/evaluateStack";
 import {
-    configSpec, imageBuild, networkSpec, randomPassword, secretSpec, serviceSpec, TYPES, volumeSpec,
+    configSpec,
+    imageBuild,
+    networkSpec,
+    randomPassword,
+    secretSpec,
+    serviceSpec,
+    TYPES,
+    volumeSpec,
 } from "./specs";
 
 /** One applied resource, for the test's report. */
@@ -40,30 +51,49 @@ export interface ApplierOptions {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Follows a build/import progress stream; rejects with the daemon's error message. */
-export function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onLine?: (s: string) => void): Promise<any[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function followProgress(
+    docker: Docker,
+    stream: NodeJS.ReadableStream,
+    onLine?: (s: string) => void,
+): Promise<any[]> {
+    // eslint-disable-line @typescript-eslint/no-explicit-any
     return new Promise((resolve, reject) => {
-        docker.modem.followProgress(stream, (err: Error | null, out: any[]) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-            if (err) {
-                reject(err);
-                return;
-            }
-            const failed = out.find((o) => o.error || o.errorDetail);
-            if (failed) {
-                reject(new Error(failed.error ?? failed.errorDetail?.message));
-                return;
-            }
-            resolve(out);
-        }, (ev: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-            if (onLine && typeof ev.stream === "string" && ev.stream.trim()) {
-                onLine(ev.stream.trimEnd());
-            }
-        });
+        docker.modem.followProgress(
+            stream,
+            (err: Error | null, out: any[]) => {
+                // eslint-disable-line @typescript-eslint/no-explicit-any
+                if (err) {
+                    reject(err);
+                    return;
+                }
+                const failed = out.find((o) => o.error || o.errorDetail);
+                if (failed) {
+                    reject(new Error(failed.error ?? failed.errorDetail?.message));
+                    return;
+                }
+                resolve(out);
+            },
+            (ev: any) => {
+                // eslint-disable-line @typescript-eslint/no-explicit-any
+                if (onLine && typeof ev.stream === "string" && ev.stream.trim()) {
+                    onLine(ev.stream.trimEnd());
+                }
+            },
+        );
     });
 }
 
 /** Builds an image with the classic builder (no BuildKit), honouring the context's .dockerignore; returns its id. */
-export async function buildImage(docker: Docker, context: string, query: Record<string, string>, onLine?: (s: string) => void): Promise<string> {
-    const stream = await docker.buildImage({ context, src: fs.readdirSync(context) }, { ...query, version: "1" } as Docker.ImageBuildOptions);
+export async function buildImage(
+    docker: Docker,
+    context: string,
+    query: Record<string, string>,
+    onLine?: (s: string) => void,
+): Promise<string> {
+    const stream = await docker.buildImage({ context, src: fs.readdirSync(context) }, {
+        ...query,
+        version: "1",
+    } as Docker.ImageBuildOptions);
     await followProgress(docker, stream, onLine);
     // The tag names the final stage (aux IDs in the stream also name intermediate stages of multi-stage builds).
     const image = await docker.getImage(query.t).inspect();
@@ -73,23 +103,40 @@ export async function buildImage(docker: Docker, context: string, query: Record<
 /** Task summary for error messages: state, error and the last status message of each task of a service. */
 export async function taskSummary(docker: Docker, serviceId: string): Promise<string> {
     const tasks = await docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }) });
-    return tasks.map((t) => `slot ${t.Slot ?? "-"}: ${t.Status?.State}${t.Status?.Err ? ` (${t.Status.Err})` : ""} - ${t.Status?.Message ?? ""}`).join("; ") || "no tasks";
+    return (
+        tasks
+            .map(
+                (t) =>
+                    `slot ${t.Slot ?? "-"}: ${t.Status?.State}${t.Status?.Err ? ` (${t.Status.Err})` : ""} - ${t.Status?.Message ?? ""}`,
+            )
+            .join("; ") || "no tasks"
+    );
 }
 
 /**
  * Waits like the provider's convergeConfig: until the service's running tasks match its replica count, polling every
  * `delayMs`, failing after `timeoutMs` with the tasks' errors.
  */
-export async function waitConverged(docker: Docker, serviceId: string, replicas: number, delayMs: number, timeoutMs: number): Promise<void> {
+export async function waitConverged(
+    docker: Docker,
+    serviceId: string,
+    replicas: number,
+    delayMs: number,
+    timeoutMs: number,
+): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-        const tasks = await docker.listTasks({ filters: JSON.stringify({ service: [serviceId], "desired-state": ["running"] }) });
+        const tasks = await docker.listTasks({
+            filters: JSON.stringify({ service: [serviceId], "desired-state": ["running"] }),
+        });
         const running = tasks.filter((t) => t.Status?.State === "running").length;
         if (running >= replicas) {
             return;
         }
         if (Date.now() > deadline) {
-            throw new Error(`service ${serviceId} did not converge to ${replicas} running task(s) within ${timeoutMs / 1000}s: ${await taskSummary(docker, serviceId)}`);
+            throw new Error(
+                `service ${serviceId} did not converge to ${replicas} running task(s) within ${timeoutMs / 1000}s: ${await taskSummary(docker, serviceId)}`,
+            );
         }
         await sleep(Math.min(delayMs, 2000));
     }
@@ -124,13 +171,27 @@ export class EngineApplier {
             result = await this.apply(resource, inputs);
         } catch (e) {
             const msg = (e as Error).message;
-            throw new Error(msg.startsWith("e2e applier:") ? msg : `e2e applier: applying ${resource.type} "${resource.name}" failed: ${msg}`);
+            throw new Error(
+                msg.startsWith("e2e applier:")
+                    ? msg
+                    : `e2e applier: applying ${resource.type} "${resource.name}" failed: ${msg}`,
+            );
         }
-        this.applied.push({ type: resource.type, name: resource.name, id: result.id ?? "", engineName: result.engineName, ms: Date.now() - started });
+        this.applied.push({
+            type: resource.type,
+            name: resource.name,
+            id: result.id ?? "",
+            engineName: result.engineName,
+            ms: Date.now() - started,
+        });
         return { id: result.id, state: result.state };
     };
 
-    private async apply(resource: PlannedResource, inputs: Record<string, any>): Promise<AppliedResource & { engineName?: string }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    private async apply(
+        resource: PlannedResource,
+        inputs: Record<string, any>,
+    ): Promise<AppliedResource & { engineName?: string }> {
+        // eslint-disable-line @typescript-eslint/no-explicit-any
         const d = this.docker;
         const echo = { ...resource.inputs };
         switch (resource.type) {
@@ -147,19 +208,19 @@ export class EngineApplier {
             }
             case TYPES.secret: {
                 const spec = secretSpec(resource.name, inputs);
-                const created = await d.createSecret(spec) as { id?: string; ID?: string };
+                const created = (await d.createSecret(spec)) as { id?: string; ID?: string };
                 const id = created.id ?? created.ID!;
                 return { id, state: { ...echo, name: spec.Name }, engineName: spec.Name as string };
             }
             case TYPES.config: {
                 const spec = configSpec(resource.name, inputs);
-                const created = await d.createConfig(spec) as { id?: string; ID?: string };
+                const created = (await d.createConfig(spec)) as { id?: string; ID?: string };
                 const id = created.id ?? created.ID!;
                 return { id, state: { ...echo, name: spec.Name }, engineName: spec.Name as string };
             }
             case TYPES.service: {
                 const { spec, converge } = serviceSpec(resource.name, inputs);
-                const created = await d.createService(spec) as { id?: string; ID?: string };
+                const created = (await d.createService(spec)) as { id?: string; ID?: string };
                 const id = created.id ?? created.ID!;
                 this.log(`applier: service ${spec.Name} created (${id.slice(0, 12)})`);
                 const replicas = (spec.Mode as { Replicated?: { Replicas: number } }).Replicated?.Replicas;
@@ -171,7 +232,9 @@ export class EngineApplier {
             }
             case TYPES.image: {
                 const build = imageBuild(resource.name, inputs, this.projectDir, path.resolve);
-                this.log(`applier: building ${build.imageName} from ${path.relative(this.projectDir, build.context) || "."} (${build.dockerfile})`);
+                this.log(
+                    `applier: building ${build.imageName} from ${path.relative(this.projectDir, build.context) || "."} (${build.dockerfile})`,
+                );
                 const imageId = await buildImage(d, build.context, build.query, (l) => {
                     if (/^Step \d+\/\d+/.test(l)) {
                         this.log(`  ${build.imageName}: ${l}`);
@@ -189,7 +252,9 @@ export class EngineApplier {
                 return { id: resource.name, state: { ...echo, result: secretValue(value) } };
             }
             default:
-                throw new Error(`e2e applier: resource type ${resource.type} ("${resource.name}") is not supported; teach test/e2e/applier how to apply it to the Engine API.`);
+                throw new Error(
+                    `e2e applier: resource type ${resource.type} ("${resource.name}") is not supported; teach test/e2e/applier how to apply it to the Engine API.`,
+                );
         }
     }
 }

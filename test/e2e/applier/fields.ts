@@ -12,7 +12,9 @@ export type Shape = { readonly [key: string]: FieldShape };
 /** Thrown when a resource has an input the applier does not map. */
 export class UnmappedFieldError extends Error {
     constructor(resourceType: string, resourceName: string, field: string) {
-        super(`e2e applier: ${resourceType} "${resourceName}" has input field \`${field}\`, which the applier does not map to the Docker Engine API. Map it in test/e2e/applier/specs.ts (and add it to the whitelist in fields.ts) instead of dropping it.`);
+        super(
+            `e2e applier: ${resourceType} "${resourceName}" has input field \`${field}\`, which the applier does not map to the Docker Engine API. Map it in test/e2e/applier/specs.ts (and add it to the whitelist in fields.ts) instead of dropping it.`,
+        );
         this.name = "UnmappedFieldError";
     }
 }
@@ -23,7 +25,12 @@ const labelList = list({ label: "leaf", value: "leaf" });
 
 const fileRef: Shape = { fileName: "leaf", fileUid: "leaf", fileGid: "leaf", fileMode: "leaf" };
 const updateShape: Shape = {
-    parallelism: "leaf", delay: "leaf", failureAction: "leaf", monitor: "leaf", maxFailureRatio: "leaf", order: "leaf",
+    parallelism: "leaf",
+    delay: "leaf",
+    failureAction: "leaf",
+    monitor: "leaf",
+    maxFailureRatio: "leaf",
+    order: "leaf",
 };
 
 /** `docker:index/service:Service` inputs. */
@@ -54,9 +61,18 @@ export const SERVICE_SHAPE: Shape = {
             labels: labelList,
             secrets: list({ secretId: "leaf", secretName: "leaf", ...fileRef }),
             configs: list({ configId: "leaf", configName: "leaf", ...fileRef }),
-            healthcheck: obj({ tests: "leaf", interval: "leaf", timeout: "leaf", startPeriod: "leaf", retries: "leaf" }),
+            healthcheck: obj({
+                tests: "leaf",
+                interval: "leaf",
+                timeout: "leaf",
+                startPeriod: "leaf",
+                retries: "leaf",
+            }),
             mounts: list({
-                type: "leaf", target: "leaf", source: "leaf", readOnly: "leaf",
+                type: "leaf",
+                target: "leaf",
+                source: "leaf",
+                readOnly: "leaf",
                 bindOptions: obj({ propagation: "leaf" }),
                 volumeOptions: obj({ noCopy: "leaf", labels: labelList, driverName: "leaf", driverOptions: "map" }),
                 tmpfsOptions: obj({ sizeBytes: "leaf", mode: "leaf" }),
@@ -65,12 +81,18 @@ export const SERVICE_SHAPE: Shape = {
         resources: obj({
             limits: obj({ nanoCpus: "leaf", memoryBytes: "leaf" }),
             reservation: obj({
-                nanoCpus: "leaf", memoryBytes: "leaf",
+                nanoCpus: "leaf",
+                memoryBytes: "leaf",
                 genericResources: obj({ discreteResourcesSpecs: "leaf", namedResourcesSpecs: "leaf" }),
             }),
         }),
         restartPolicy: obj({ condition: "leaf", delay: "leaf", maxAttempts: "leaf", window: "leaf" }),
-        placement: obj({ constraints: "leaf", prefs: "leaf", maxReplicas: "leaf", platforms: list({ architecture: "leaf", os: "leaf" }) }),
+        placement: obj({
+            constraints: "leaf",
+            prefs: "leaf",
+            maxReplicas: "leaf",
+            platforms: list({ architecture: "leaf", os: "leaf" }),
+        }),
         logDriver: obj({ name: "leaf", options: "map" }),
         networksAdvanceds: list({ id: "leaf", name: "leaf", aliases: "leaf", driverOpts: "leaf" }),
         forceUpdate: "leaf",
@@ -87,10 +109,17 @@ export const SERVICE_SHAPE: Shape = {
 
 /** `docker:index/network:Network` inputs. */
 export const NETWORK_SHAPE: Shape = {
-    name: "leaf", driver: "leaf", attachable: "leaf", internal: "leaf", ingress: "leaf", ipv6: "leaf",
-    ipamDriver: "leaf", ipamOptions: "map",
+    name: "leaf",
+    driver: "leaf",
+    attachable: "leaf",
+    internal: "leaf",
+    ingress: "leaf",
+    ipv6: "leaf",
+    ipamDriver: "leaf",
+    ipamOptions: "map",
     ipamConfigs: list({ subnet: "leaf", ipRange: "leaf", gateway: "leaf", auxAddress: "map" }),
-    options: "map", labels: labelList,
+    options: "map",
+    labels: labelList,
 };
 
 /** `docker:index/secret:Secret` inputs. */
@@ -109,24 +138,49 @@ export const IMAGE_SHAPE: Shape = {
     buildOnPreview: "leaf",
     registry: obj({ server: "leaf", username: "leaf", password: "leaf" }),
     build: obj({
-        context: "leaf", dockerfile: "leaf", args: "map", target: "leaf", network: "leaf", platform: "leaf",
-        builderVersion: "leaf", addHosts: "leaf", cacheFrom: obj({ images: "leaf" }),
+        context: "leaf",
+        dockerfile: "leaf",
+        args: "map",
+        target: "leaf",
+        network: "leaf",
+        platform: "leaf",
+        builderVersion: "leaf",
+        addHosts: "leaf",
+        cacheFrom: obj({ images: "leaf" }),
     }),
 };
 
 /** `random:index/randomPassword:RandomPassword` inputs. */
 export const RANDOM_PASSWORD_SHAPE: Shape = {
-    length: "leaf", special: "leaf", upper: "leaf", lower: "leaf", numeric: "leaf", number: "leaf",
-    minUpper: "leaf", minLower: "leaf", minNumeric: "leaf", minSpecial: "leaf", overrideSpecial: "leaf", keepers: "map",
+    length: "leaf",
+    special: "leaf",
+    upper: "leaf",
+    lower: "leaf",
+    numeric: "leaf",
+    number: "leaf",
+    minUpper: "leaf",
+    minLower: "leaf",
+    minNumeric: "leaf",
+    minSpecial: "leaf",
+    overrideSpecial: "leaf",
+    keepers: "map",
 };
 
 /** Throws UnmappedFieldError for the first input key (at any depth) that the shape does not allow. */
-export function checkFields(resourceType: string, resourceName: string, inputs: unknown, shape: Shape, prefix = ""): void {
+export function checkFields(
+    resourceType: string,
+    resourceName: string,
+    inputs: unknown,
+    shape: Shape,
+    prefix = "",
+): void {
     if (inputs === undefined || inputs === null) {
         return;
     }
     if (typeof inputs !== "object" || Array.isArray(inputs)) {
-        throw new Error(`e2e applier: ${resourceType} "${resourceName}": \`${prefix || "inputs"}\` should be an object, got ${JSON.stringify(inputs)}.`);
+        throw new Error(
+            `e2e applier: ${resourceType} "${resourceName}": \`${prefix || "inputs"}\` should be an object, got ${JSON.stringify(inputs)}.`,
+        );
     }
     for (const [key, value] of Object.entries(inputs as Record<string, unknown>)) {
         const path = prefix ? `${prefix}.${key}` : key;
@@ -141,7 +195,9 @@ export function checkFields(resourceType: string, resourceName: string, inputs: 
             checkFields(resourceType, resourceName, value, field.object, path);
         } else {
             if (!Array.isArray(value)) {
-                throw new Error(`e2e applier: ${resourceType} "${resourceName}": \`${path}\` should be a list, got ${JSON.stringify(value)}.`);
+                throw new Error(
+                    `e2e applier: ${resourceType} "${resourceName}": \`${path}\` should be a list, got ${JSON.stringify(value)}.`,
+                );
             }
             value.forEach((item, i) => checkFields(resourceType, resourceName, item, field.list, `${path}[${i}]`));
         }

@@ -8,26 +8,59 @@ import { UnmappedFieldError } from "./fields";
 import { configSpec, imageBuild, networkSpec, randomPassword, secretSpec, serviceSpec, volumeSpec } from "./specs";
 
 /** A service shaped exactly like the dev plan's Postgres (SwarmService output), ids resolved. */
-function postgresInputs(): Record<string, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+function postgresInputs(): Record<string, any> {
+    // eslint-disable-line @typescript-eslint/no-explicit-any
     return {
         convergeConfig: { delay: "5s", timeout: "3m" },
-        endpointSpec: { mode: "dnsrr", ports: [{ protocol: "tcp", publishMode: "host", publishedPort: 15432, targetPort: 5432 }] },
-        labels: [{ label: "sophia.service", value: "postgres" }, { label: "sophia.tier", value: "high" }],
+        endpointSpec: {
+            mode: "dnsrr",
+            ports: [{ protocol: "tcp", publishMode: "host", publishedPort: 15432, targetPort: 5432 }],
+        },
+        labels: [
+            { label: "sophia.service", value: "postgres" },
+            { label: "sophia.tier", value: "high" },
+        ],
         mode: { replicated: { replicas: 1 } },
         name: "postgres",
-        rollbackConfig: { delay: "5s", failureAction: "pause", maxFailureRatio: "0.2", monitor: "150s", order: "stop-first", parallelism: 1 },
+        rollbackConfig: {
+            delay: "5s",
+            failureAction: "pause",
+            maxFailureRatio: "0.2",
+            monitor: "150s",
+            order: "stop-first",
+            parallelism: 1,
+        },
         taskSpec: {
             containerSpec: {
                 args: ["postgres", "-c", "shared_buffers=256MB"],
-                env: { POSTGRES_DB: "sophia_ai", POSTGRES_PASSWORD_FILE: "/run/secrets/postgres_password", POSTGRES_USER: "sophia" },
-                healthcheck: { interval: "30s", retries: 3, startPeriod: "60s", tests: ["CMD-SHELL", "pg_isready -h 127.0.0.1"], timeout: "10s" },
+                env: {
+                    POSTGRES_DB: "sophia_ai",
+                    POSTGRES_PASSWORD_FILE: "/run/secrets/postgres_password",
+                    POSTGRES_USER: "sophia",
+                },
+                healthcheck: {
+                    interval: "30s",
+                    retries: 3,
+                    startPeriod: "60s",
+                    tests: ["CMD-SHELL", "pg_isready -h 127.0.0.1"],
+                    timeout: "10s",
+                },
                 image: "postgres:15.10-bookworm",
                 labels: [{ label: "sophia.service", value: "postgres" }],
                 mounts: [
                     { readOnly: false, source: "postgres-data", target: "/var/lib/postgresql/data", type: "volume" },
                     { readOnly: false, target: "/dev/shm", tmpfsOptions: { sizeBytes: 67108864 }, type: "tmpfs" },
                 ],
-                secrets: [{ fileGid: "999", fileMode: 256, fileName: "/run/secrets/postgres_password", fileUid: "999", secretId: "sec123", secretName: "postgres-secret-password-abc" }],
+                secrets: [
+                    {
+                        fileGid: "999",
+                        fileMode: 256,
+                        fileName: "/run/secrets/postgres_password",
+                        fileUid: "999",
+                        secretId: "sec123",
+                        secretName: "postgres-secret-password-abc",
+                    },
+                ],
                 stopGracePeriod: "60s",
                 sysctl: { "net.core.somaxconn": "1024" },
             },
@@ -36,11 +69,22 @@ function postgresInputs(): Record<string, any> { // eslint-disable-line @typescr
             placement: { constraints: ["node.role==manager"], prefs: ["spread=node.labels.zone"] },
             resources: {
                 limits: { memoryBytes: 1073741824, nanoCpus: 1000000000 },
-                reservation: { memoryBytes: 268435456, nanoCpus: 100000000, genericResources: { discreteResourcesSpecs: ["NVIDIA-GPU=2"] } },
+                reservation: {
+                    memoryBytes: 268435456,
+                    nanoCpus: 100000000,
+                    genericResources: { discreteResourcesSpecs: ["NVIDIA-GPU=2"] },
+                },
             },
             restartPolicy: { condition: "on-failure", delay: "5s", maxAttempts: 3, window: "120s" },
         },
-        updateConfig: { delay: "10s", failureAction: "rollback", maxFailureRatio: "0.2", monitor: "1m30s", order: "stop-first", parallelism: 1 },
+        updateConfig: {
+            delay: "10s",
+            failureAction: "rollback",
+            maxFailureRatio: "0.2",
+            monitor: "1m30s",
+            order: "stop-first",
+            parallelism: 1,
+        },
     };
 }
 
@@ -52,9 +96,25 @@ describe("e2e applier: @pulumi/docker inputs -> Engine API specs", () => {
         expect(spec.Labels).to.deep.equal({ "sophia.service": "postgres", "sophia.tier": "high" });
         expect(spec.Mode).to.deep.equal({ Replicated: { Replicas: 1 } });
         expect(t.ContainerSpec.Args).to.deep.equal(["postgres", "-c", "shared_buffers=256MB"]);
-        expect(t.ContainerSpec.Env).to.have.members(["POSTGRES_DB=sophia_ai", "POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password", "POSTGRES_USER=sophia"]);
-        expect(t.ContainerSpec.HealthCheck).to.deep.equal({ Test: ["CMD-SHELL", "pg_isready -h 127.0.0.1"], Interval: 30e9, Timeout: 10e9, StartPeriod: 60e9, Retries: 3 });
-        expect(t.ContainerSpec.Secrets).to.deep.equal([{ SecretID: "sec123", SecretName: "postgres-secret-password-abc", File: { Name: "/run/secrets/postgres_password", UID: "999", GID: "999", Mode: 256 } }]);
+        expect(t.ContainerSpec.Env).to.have.members([
+            "POSTGRES_DB=sophia_ai",
+            "POSTGRES_PASSWORD_FILE=/run/secrets/postgres_password",
+            "POSTGRES_USER=sophia",
+        ]);
+        expect(t.ContainerSpec.HealthCheck).to.deep.equal({
+            Test: ["CMD-SHELL", "pg_isready -h 127.0.0.1"],
+            Interval: 30e9,
+            Timeout: 10e9,
+            StartPeriod: 60e9,
+            Retries: 3,
+        });
+        expect(t.ContainerSpec.Secrets).to.deep.equal([
+            {
+                SecretID: "sec123",
+                SecretName: "postgres-secret-password-abc",
+                File: { Name: "/run/secrets/postgres_password", UID: "999", GID: "999", Mode: 256 },
+            },
+        ]);
         expect(t.ContainerSpec.Mounts).to.deep.equal([
             { Type: "volume", Target: "/var/lib/postgresql/data", Source: "postgres-data", ReadOnly: false },
             { Type: "tmpfs", Target: "/dev/shm", ReadOnly: false, TmpfsOptions: { SizeBytes: 67108864 } },
@@ -63,40 +123,75 @@ describe("e2e applier: @pulumi/docker inputs -> Engine API specs", () => {
         expect(t.ContainerSpec.Sysctls).to.deep.equal({ "net.core.somaxconn": "1024" });
         expect(t.Resources).to.deep.equal({
             Limits: { NanoCPUs: 1e9, MemoryBytes: 1073741824 },
-            Reservations: { NanoCPUs: 1e8, MemoryBytes: 268435456, GenericResources: [{ DiscreteResourceSpec: { Kind: "NVIDIA-GPU", Value: 2 } }] },
+            Reservations: {
+                NanoCPUs: 1e8,
+                MemoryBytes: 268435456,
+                GenericResources: [{ DiscreteResourceSpec: { Kind: "NVIDIA-GPU", Value: 2 } }],
+            },
         });
         expect(t.RestartPolicy).to.deep.equal({ Condition: "on-failure", Delay: 5e9, MaxAttempts: 3, Window: 120e9 });
-        expect(t.Placement).to.deep.equal({ Constraints: ["node.role==manager"], Preferences: [{ Spread: { SpreadDescriptor: "node.labels.zone" } }] });
+        expect(t.Placement).to.deep.equal({
+            Constraints: ["node.role==manager"],
+            Preferences: [{ Spread: { SpreadDescriptor: "node.labels.zone" } }],
+        });
         expect(t.LogDriver).to.deep.equal({ Name: "json-file", Options: { "max-file": "5", "max-size": "100m" } });
         expect(t.Networks).to.deep.equal([{ Target: "net123" }]);
-        expect(spec.UpdateConfig).to.deep.equal({ Parallelism: 1, Delay: 10e9, FailureAction: "rollback", Monitor: 90e9, MaxFailureRatio: 0.2, Order: "stop-first" });
+        expect(spec.UpdateConfig).to.deep.equal({
+            Parallelism: 1,
+            Delay: 10e9,
+            FailureAction: "rollback",
+            Monitor: 90e9,
+            MaxFailureRatio: 0.2,
+            Order: "stop-first",
+        });
         expect(spec.RollbackConfig).to.deep.include({ FailureAction: "pause", Monitor: 150e9 });
-        expect(spec.EndpointSpec).to.deep.equal({ Mode: "dnsrr", Ports: [{ Protocol: "tcp", TargetPort: 5432, PublishedPort: 15432, PublishMode: "host" }] });
+        expect(spec.EndpointSpec).to.deep.equal({
+            Mode: "dnsrr",
+            Ports: [{ Protocol: "tcp", TargetPort: 5432, PublishedPort: 15432, PublishMode: "host" }],
+        });
         expect(converge).to.deep.equal({ delayMs: 5000, timeoutMs: 180000 });
     });
 
     it("fails on an input field it does not map, naming the resource and the field path", () => {
         const inputs = postgresInputs();
         inputs.taskSpec.containerSpec.mounts[1].tmpfsOptions.uid = 5;
-        expect(() => serviceSpec("postgres-service", inputs)).to.throw(UnmappedFieldError, /Service "postgres-service" has input field `taskSpec\.containerSpec\.mounts\[1\]\.tmpfsOptions\.uid`/);
-        expect(() => networkSpec("net", { name: "n", driver: "overlay", scope: "swarm" })).to.throw(UnmappedFieldError, /Network "net" has input field `scope`/);
+        expect(() => serviceSpec("postgres-service", inputs)).to.throw(
+            UnmappedFieldError,
+            /Service "postgres-service" has input field `taskSpec\.containerSpec\.mounts\[1\]\.tmpfsOptions\.uid`/,
+        );
+        expect(() => networkSpec("net", { name: "n", driver: "overlay", scope: "swarm" })).to.throw(
+            UnmappedFieldError,
+            /Network "net" has input field `scope`/,
+        );
         expect(() => volumeSpec("v", { name: "v", driverOptions: {} })).to.throw(UnmappedFieldError, /`driverOptions`/);
     });
 
     it("maps an encrypted overlay network with its MTU and labels", () => {
-        expect(networkSpec("sophia-overlay-network", {
-            name: "sophia-overlay", driver: "overlay", attachable: true, internal: false,
-            options: { "com.docker.network.driver.mtu": "1500", encrypted: "true" },
-            labels: [{ label: "sophia.network", value: "sophia-overlay" }],
-        })).to.deep.equal({
-            Name: "sophia-overlay", Driver: "overlay", Attachable: true, Internal: false, CheckDuplicate: true,
+        expect(
+            networkSpec("sophia-overlay-network", {
+                name: "sophia-overlay",
+                driver: "overlay",
+                attachable: true,
+                internal: false,
+                options: { "com.docker.network.driver.mtu": "1500", encrypted: "true" },
+                labels: [{ label: "sophia.network", value: "sophia-overlay" }],
+            }),
+        ).to.deep.equal({
+            Name: "sophia-overlay",
+            Driver: "overlay",
+            Attachable: true,
+            Internal: false,
+            CheckDuplicate: true,
             Options: { "com.docker.network.driver.mtu": "1500", encrypted: "true" },
             Labels: { "sophia.network": "sophia-overlay" },
         });
     });
 
     it("autonames secrets like the provider and insists on standard base64", () => {
-        const spec = secretSpec("redis-secret-password", { data: Buffer.from("s3cret").toString("base64"), labels: [{ label: "sophia.secret", value: "password" }] });
+        const spec = secretSpec("redis-secret-password", {
+            data: Buffer.from("s3cret").toString("base64"),
+            labels: [{ label: "sophia.secret", value: "password" }],
+        });
         expect(spec.Name).to.match(/^redis-secret-password-[0-9a-f]{7}$/);
         expect(spec.Data).to.equal("czNjcmV0");
         expect(() => secretSpec("s", { data: "not base64!" })).to.throw(/standard base64/);
@@ -110,23 +205,56 @@ describe("e2e applier: @pulumi/docker inputs -> Engine API specs", () => {
 
     it("builds images with the classic builder and never pushes", () => {
         const root = "/repo";
-        const b = imageBuild("chat-cache-image", {
-            imageName: "sophia/chat-cache:dev", skipPush: true,
-            build: { context: "runtime/chat-cache", dockerfile: "runtime/chat-cache/Dockerfile", args: { BASE_IMAGE: "node:20" }, network: "host" },
-        }, root, path.resolve);
+        const b = imageBuild(
+            "chat-cache-image",
+            {
+                imageName: "sophia/chat-cache:dev",
+                skipPush: true,
+                build: {
+                    context: "runtime/chat-cache",
+                    dockerfile: "runtime/chat-cache/Dockerfile",
+                    args: { BASE_IMAGE: "node:20" },
+                    network: "host",
+                },
+            },
+            root,
+            path.resolve,
+        );
         expect(b.context).to.equal("/repo/runtime/chat-cache");
         expect(b.dockerfile).to.equal("Dockerfile");
-        expect(b.query).to.deep.include({ t: "sophia/chat-cache:dev", buildargs: JSON.stringify({ BASE_IMAGE: "node:20" }), networkmode: "host" });
-        expect(() => imageBuild("i", { imageName: "x:1", skipPush: false }, root, path.resolve)).to.throw(/pushed to a registry/);
-        expect(() => imageBuild("i", { imageName: "x:1", skipPush: true, build: { builderVersion: "BuilderBuildKit" } }, root, path.resolve)).to.throw(/BuildKit/);
+        expect(b.query).to.deep.include({
+            t: "sophia/chat-cache:dev",
+            buildargs: JSON.stringify({ BASE_IMAGE: "node:20" }),
+            networkmode: "host",
+        });
+        expect(() => imageBuild("i", { imageName: "x:1", skipPush: false }, root, path.resolve)).to.throw(
+            /pushed to a registry/,
+        );
+        expect(() =>
+            imageBuild(
+                "i",
+                { imageName: "x:1", skipPush: true, build: { builderVersion: "BuilderBuildKit" } },
+                root,
+                path.resolve,
+            ),
+        ).to.throw(/BuildKit/);
     });
 
     it("generates real random passwords honouring length and character classes", () => {
         const a = randomPassword("p", { length: 32, special: false });
         const b = randomPassword("p", { length: 32, special: false });
-        expect(a).to.have.length(32).and.match(/^[A-Za-z0-9]+$/);
+        expect(a)
+            .to.have.length(32)
+            .and.match(/^[A-Za-z0-9]+$/);
         expect(a).to.not.equal(b);
-        const c = randomPassword("p", { length: 8, upper: false, lower: false, special: true, overrideSpecial: "#", minSpecial: 3 });
+        const c = randomPassword("p", {
+            length: 8,
+            upper: false,
+            lower: false,
+            special: true,
+            overrideSpecial: "#",
+            minSpecial: 3,
+        });
         expect(c).to.match(/^[0-9#]{8}$/);
         expect(c.split("#").length - 1).to.be.at.least(3);
         expect(() => randomPassword("p", { length: 8, bogus: 1 })).to.throw(UnmappedFieldError, /`bogus`/);

@@ -6,7 +6,14 @@
 import * as crypto from "crypto";
 import { durationMs } from "../../../components/swarmService";
 import {
-    checkFields, CONFIG_SHAPE, IMAGE_SHAPE, NETWORK_SHAPE, RANDOM_PASSWORD_SHAPE, SECRET_SHAPE, SERVICE_SHAPE, VOLUME_SHAPE,
+    checkFields,
+    CONFIG_SHAPE,
+    IMAGE_SHAPE,
+    NETWORK_SHAPE,
+    RANDOM_PASSWORD_SHAPE,
+    SECRET_SHAPE,
+    SERVICE_SHAPE,
+    VOLUME_SHAPE,
 } from "./fields";
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -66,11 +73,21 @@ export function networkSpec(name: string, inputs: Inputs): Record<string, unknow
         CheckDuplicate: true,
         Options: inputs.options,
         Labels: labelMap(inputs.labels),
-        IPAM: inputs.ipamDriver || ipamConfigs.length || inputs.ipamOptions ? compact({
-            Driver: inputs.ipamDriver ?? "default",
-            Options: inputs.ipamOptions,
-            Config: ipamConfigs.map((c) => compact({ Subnet: c.subnet, IPRange: c.ipRange, Gateway: c.gateway, AuxiliaryAddresses: c.auxAddress })),
-        }) : undefined,
+        IPAM:
+            inputs.ipamDriver || ipamConfigs.length || inputs.ipamOptions
+                ? compact({
+                      Driver: inputs.ipamDriver ?? "default",
+                      Options: inputs.ipamOptions,
+                      Config: ipamConfigs.map((c) =>
+                          compact({
+                              Subnet: c.subnet,
+                              IPRange: c.ipRange,
+                              Gateway: c.gateway,
+                              AuxiliaryAddresses: c.auxAddress,
+                          }),
+                      ),
+                  })
+                : undefined,
     });
 }
 
@@ -87,7 +104,9 @@ export function volumeSpec(name: string, inputs: Inputs): Record<string, unknown
 /** Secret data must be standard base64 (as the provider validates). */
 function checkBase64(type: string, name: string, data: unknown): string {
     if (typeof data !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(data) || data.length % 4 !== 0) {
-        throw new Error(`e2e applier: ${type} "${name}": \`data\` must be standard base64 (the provider rejects anything else).`);
+        throw new Error(
+            `e2e applier: ${type} "${name}": \`data\` must be standard base64 (the provider rejects anything else).`,
+        );
     }
     return data;
 }
@@ -106,9 +125,10 @@ export function configSpec(name: string, inputs: Inputs): Record<string, unknown
     if ((inputs.data === undefined) === (inputs.dataRaw === undefined)) {
         throw new Error(`e2e applier: ${TYPES.config} "${name}": set exactly one of \`data\` and \`dataRaw\`.`);
     }
-    const data = inputs.data !== undefined
-        ? checkBase64(TYPES.config, name, inputs.data)
-        : Buffer.from(String(inputs.dataRaw), "utf8").toString("base64");
+    const data =
+        inputs.data !== undefined
+            ? checkBase64(TYPES.config, name, inputs.data)
+            : Buffer.from(String(inputs.dataRaw), "utf8").toString("base64");
     return compact({ Name: autoName(name, inputs.name), Labels: labelMap(inputs.labels), Data: data });
 }
 
@@ -140,8 +160,14 @@ function genericResources(g: Inputs | undefined): unknown[] | undefined {
         return [s.slice(0, i), s.slice(i + 1)];
     };
     return [
-        ...(g.discreteResourcesSpecs ?? []).map((s: string) => { const [k, v] = split(s); return { DiscreteResourceSpec: { Kind: k, Value: Number(v) } }; }),
-        ...(g.namedResourcesSpecs ?? []).map((s: string) => { const [k, v] = split(s); return { NamedResourceSpec: { Kind: k, Value: v } }; }),
+        ...(g.discreteResourcesSpecs ?? []).map((s: string) => {
+            const [k, v] = split(s);
+            return { DiscreteResourceSpec: { Kind: k, Value: Number(v) } };
+        }),
+        ...(g.namedResourcesSpecs ?? []).map((s: string) => {
+            const [k, v] = split(s);
+            return { NamedResourceSpec: { Kind: k, Value: v } };
+        }),
     ];
 }
 
@@ -184,7 +210,13 @@ export function serviceSpec(name: string, inputs: Inputs): MappedService {
                 Groups: c.groups,
                 Hostname: c.hostname,
                 Hosts: c.hosts?.map((h: Inputs) => `${h.ip} ${h.host}`),
-                DNSConfig: c.dnsConfig && compact({ Nameservers: c.dnsConfig.nameservers, Search: c.dnsConfig.searches, Options: c.dnsConfig.options }),
+                DNSConfig:
+                    c.dnsConfig &&
+                    compact({
+                        Nameservers: c.dnsConfig.nameservers,
+                        Search: c.dnsConfig.searches,
+                        Options: c.dnsConfig.options,
+                    }),
                 ReadOnly: c.readOnly,
                 Init: c.init,
                 Isolation: c.isolation,
@@ -194,85 +226,128 @@ export function serviceSpec(name: string, inputs: Inputs): MappedService {
                 CapabilityDrop: c.capDrops,
                 Sysctls: c.sysctl,
                 Labels: labelMap(c.labels),
-                Secrets: c.secrets?.map((s: Inputs) => compact({ SecretID: s.secretId, SecretName: s.secretName, File: fileTarget(s) })),
-                Configs: c.configs?.map((s: Inputs) => compact({ ConfigID: s.configId, ConfigName: s.configName, File: fileTarget(s) })),
-                HealthCheck: hc && compact({
-                    Test: hc.tests,
-                    Interval: durationNs(hc.interval, `${name}.healthcheck.interval`),
-                    Timeout: durationNs(hc.timeout, `${name}.healthcheck.timeout`),
-                    StartPeriod: durationNs(hc.startPeriod, `${name}.healthcheck.startPeriod`),
-                    Retries: hc.retries,
-                }),
-                Mounts: c.mounts?.map((m: Inputs) => compact({
-                    Type: m.type,
-                    Target: m.target,
-                    Source: m.source,
-                    ReadOnly: m.readOnly,
-                    BindOptions: m.bindOptions && compact({ Propagation: m.bindOptions.propagation }),
-                    VolumeOptions: m.volumeOptions && compact({
-                        NoCopy: m.volumeOptions.noCopy,
-                        Labels: labelMap(m.volumeOptions.labels),
-                        DriverConfig: m.volumeOptions.driverName || m.volumeOptions.driverOptions
-                            ? compact({ Name: m.volumeOptions.driverName, Options: m.volumeOptions.driverOptions }) : undefined,
+                Secrets: c.secrets?.map((s: Inputs) =>
+                    compact({ SecretID: s.secretId, SecretName: s.secretName, File: fileTarget(s) }),
+                ),
+                Configs: c.configs?.map((s: Inputs) =>
+                    compact({ ConfigID: s.configId, ConfigName: s.configName, File: fileTarget(s) }),
+                ),
+                HealthCheck:
+                    hc &&
+                    compact({
+                        Test: hc.tests,
+                        Interval: durationNs(hc.interval, `${name}.healthcheck.interval`),
+                        Timeout: durationNs(hc.timeout, `${name}.healthcheck.timeout`),
+                        StartPeriod: durationNs(hc.startPeriod, `${name}.healthcheck.startPeriod`),
+                        Retries: hc.retries,
                     }),
-                    TmpfsOptions: m.tmpfsOptions && compact({ SizeBytes: m.tmpfsOptions.sizeBytes, Mode: m.tmpfsOptions.mode }),
-                })),
+                Mounts: c.mounts?.map((m: Inputs) =>
+                    compact({
+                        Type: m.type,
+                        Target: m.target,
+                        Source: m.source,
+                        ReadOnly: m.readOnly,
+                        BindOptions: m.bindOptions && compact({ Propagation: m.bindOptions.propagation }),
+                        VolumeOptions:
+                            m.volumeOptions &&
+                            compact({
+                                NoCopy: m.volumeOptions.noCopy,
+                                Labels: labelMap(m.volumeOptions.labels),
+                                DriverConfig:
+                                    m.volumeOptions.driverName || m.volumeOptions.driverOptions
+                                        ? compact({
+                                              Name: m.volumeOptions.driverName,
+                                              Options: m.volumeOptions.driverOptions,
+                                          })
+                                        : undefined,
+                            }),
+                        TmpfsOptions:
+                            m.tmpfsOptions &&
+                            compact({ SizeBytes: m.tmpfsOptions.sizeBytes, Mode: m.tmpfsOptions.mode }),
+                    }),
+                ),
             }),
-            Resources: res && compact({
-                Limits: res.limits && compact({ NanoCPUs: res.limits.nanoCpus, MemoryBytes: res.limits.memoryBytes }),
-                Reservations: res.reservation && compact({
-                    NanoCPUs: res.reservation.nanoCpus,
-                    MemoryBytes: res.reservation.memoryBytes,
-                    GenericResources: genericResources(res.reservation.genericResources),
+            Resources:
+                res &&
+                compact({
+                    Limits:
+                        res.limits && compact({ NanoCPUs: res.limits.nanoCpus, MemoryBytes: res.limits.memoryBytes }),
+                    Reservations:
+                        res.reservation &&
+                        compact({
+                            NanoCPUs: res.reservation.nanoCpus,
+                            MemoryBytes: res.reservation.memoryBytes,
+                            GenericResources: genericResources(res.reservation.genericResources),
+                        }),
                 }),
-            }),
-            RestartPolicy: task.restartPolicy && compact({
-                Condition: task.restartPolicy.condition,
-                Delay: durationNs(task.restartPolicy.delay, `${name}.restartPolicy.delay`),
-                MaxAttempts: task.restartPolicy.maxAttempts,
-                Window: durationNs(task.restartPolicy.window, `${name}.restartPolicy.window`),
-            }),
-            Placement: task.placement && compact({
-                Constraints: task.placement.constraints,
-                Preferences: task.placement.prefs?.map((p: string) => {
-                    const m = /^spread=(.+)$/.exec(p);
-                    if (!m) {
-                        throw new Error(`e2e applier: ${where}: placement pref ${JSON.stringify(p)} is not "spread=<descriptor>".`);
-                    }
-                    return { Spread: { SpreadDescriptor: m[1] } };
+            RestartPolicy:
+                task.restartPolicy &&
+                compact({
+                    Condition: task.restartPolicy.condition,
+                    Delay: durationNs(task.restartPolicy.delay, `${name}.restartPolicy.delay`),
+                    MaxAttempts: task.restartPolicy.maxAttempts,
+                    Window: durationNs(task.restartPolicy.window, `${name}.restartPolicy.window`),
                 }),
-                MaxReplicas: task.placement.maxReplicas,
-                Platforms: task.placement.platforms?.map((p: Inputs) => ({ Architecture: p.architecture, OS: p.os })),
-            }),
+            Placement:
+                task.placement &&
+                compact({
+                    Constraints: task.placement.constraints,
+                    Preferences: task.placement.prefs?.map((p: string) => {
+                        const m = /^spread=(.+)$/.exec(p);
+                        if (!m) {
+                            throw new Error(
+                                `e2e applier: ${where}: placement pref ${JSON.stringify(p)} is not "spread=<descriptor>".`,
+                            );
+                        }
+                        return { Spread: { SpreadDescriptor: m[1] } };
+                    }),
+                    MaxReplicas: task.placement.maxReplicas,
+                    Platforms: task.placement.platforms?.map((p: Inputs) => ({
+                        Architecture: p.architecture,
+                        OS: p.os,
+                    })),
+                }),
             LogDriver: task.logDriver && compact({ Name: task.logDriver.name, Options: task.logDriver.options }),
-            Networks: task.networksAdvanceds?.map((n: Inputs) => compact({
-                Target: n.id ?? n.name,
-                Aliases: n.aliases,
-                DriverOpts: n.driverOpts ? Object.fromEntries((n.driverOpts as string[]).map((o) => o.split("=", 2))) : undefined,
-            })),
+            Networks: task.networksAdvanceds?.map((n: Inputs) =>
+                compact({
+                    Target: n.id ?? n.name,
+                    Aliases: n.aliases,
+                    DriverOpts: n.driverOpts
+                        ? Object.fromEntries((n.driverOpts as string[]).map((o) => o.split("=", 2)))
+                        : undefined,
+                }),
+            ),
             ForceUpdate: task.forceUpdate,
             Runtime: task.runtime,
         }),
         UpdateConfig: updateSpec(name, inputs.updateConfig, "updateConfig"),
         RollbackConfig: updateSpec(name, inputs.rollbackConfig, "rollbackConfig"),
-        EndpointSpec: inputs.endpointSpec && compact({
-            Mode: inputs.endpointSpec.mode,
-            Ports: ports.length ? ports.map((p) => compact({
-                Name: p.name,
-                Protocol: p.protocol ?? "tcp",
-                TargetPort: p.targetPort,
-                PublishedPort: p.publishedPort,
-                PublishMode: p.publishMode ?? "ingress",
-            })) : undefined,
-        }),
+        EndpointSpec:
+            inputs.endpointSpec &&
+            compact({
+                Mode: inputs.endpointSpec.mode,
+                Ports: ports.length
+                    ? ports.map((p) =>
+                          compact({
+                              Name: p.name,
+                              Protocol: p.protocol ?? "tcp",
+                              TargetPort: p.targetPort,
+                              PublishedPort: p.publishedPort,
+                              PublishMode: p.publishMode ?? "ingress",
+                          }),
+                      )
+                    : undefined,
+            }),
     });
     const cc = inputs.convergeConfig;
     return {
         spec,
-        converge: cc ? {
-            delayMs: durationMs(cc.delay ?? "7s") ?? 7000,
-            timeoutMs: durationMs(cc.timeout ?? "3m") ?? 180000,
-        } : undefined,
+        converge: cc
+            ? {
+                  delayMs: durationMs(cc.delay ?? "7s") ?? 7000,
+                  timeoutMs: durationMs(cc.timeout ?? "3m") ?? 180000,
+              }
+            : undefined,
     };
 }
 
@@ -287,25 +362,36 @@ export interface MappedImageBuild {
     query: Record<string, string>;
 }
 
-export function imageBuild(name: string, inputs: Inputs, projectDir: string, resolve: (a: string, b: string) => string): MappedImageBuild {
+export function imageBuild(
+    name: string,
+    inputs: Inputs,
+    projectDir: string,
+    resolve: (a: string, b: string) => string,
+): MappedImageBuild {
     checkFields(TYPES.image, name, inputs, IMAGE_SHAPE);
     const where = `${TYPES.image} "${name}"`;
     if (!inputs.imageName) {
         throw new Error(`e2e applier: ${where}: \`imageName\` is required.`);
     }
     if (inputs.skipPush === false || (inputs.skipPush === undefined && inputs.registry)) {
-        throw new Error(`e2e applier: ${where}: the image would be pushed to a registry, which the e2e cannot reach; the e2e stack must set skipPush.`);
+        throw new Error(
+            `e2e applier: ${where}: the image would be pushed to a registry, which the e2e cannot reach; the e2e stack must set skipPush.`,
+        );
     }
     const b = inputs.build ?? {};
     if (b.builderVersion && b.builderVersion !== "BuilderV1") {
-        throw new Error(`e2e applier: ${where}: builderVersion ${b.builderVersion} needs BuildKit (buildx), which Debian's docker.io lacks; only the classic builder (BuilderV1) is available.`);
+        throw new Error(
+            `e2e applier: ${where}: builderVersion ${b.builderVersion} needs BuildKit (buildx), which Debian's docker.io lacks; only the classic builder (BuilderV1) is available.`,
+        );
     }
     const context = resolve(projectDir, b.context ?? ".");
     // The provider resolves `dockerfile` against the program's directory; the build API wants it relative to the context.
     const dockerfileAbs = resolve(projectDir, b.dockerfile ?? `${b.context ?? "."}/Dockerfile`);
     const rel = dockerfileAbs.startsWith(`${context}/`) ? dockerfileAbs.slice(context.length + 1) : undefined;
     if (!rel) {
-        throw new Error(`e2e applier: ${where}: dockerfile ${dockerfileAbs} lies outside the build context ${context}.`);
+        throw new Error(
+            `e2e applier: ${where}: dockerfile ${dockerfileAbs} lies outside the build context ${context}.`,
+        );
     }
     const query: Record<string, string> = { t: inputs.imageName, dockerfile: rel, rm: "true", forcerm: "true" };
     if (b.args) {

@@ -33,11 +33,19 @@ child.on("exit", (code) => process.exit(code ?? 1));
 const server = net.createServer((client) => {
     const upstream = net.connect(internal, "127.0.0.1");
     client.pipe(upstream).pipe(client);
-    const close = () => { client.destroy(); upstream.destroy(); };
+    const close = () => {
+        client.destroy();
+        upstream.destroy();
+    };
     client.on("error", close);
     upstream.on("error", close);
 });
-server.listen(listen, "0.0.0.0", () => process.stdout.write(`expose: 0.0.0.0:${listen} -> 127.0.0.1:${internal} (${path.basename(fakeArgs[0])})\n`));
-const stop = () => { child.kill("SIGTERM"); server.close(); };
+server.listen(listen, "0.0.0.0", () =>
+    process.stdout.write(`expose: 0.0.0.0:${listen} -> 127.0.0.1:${internal} (${path.basename(fakeArgs[0])})\n`),
+);
+const stop = () => {
+    child.kill("SIGTERM");
+    server.close();
+};
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);

@@ -32,23 +32,51 @@ const TS_NODE = ["node", "/repo/node_modules/ts-node/dist/bin.js", "--transpile-
 function command(fake: FakeName): string[] {
     switch (fake) {
         case "upstream":
-            return [...TS_NODE, "/repo/test/support/fakeOpenAI.ts", "--port", String(FAKES.upstream.port), "--host", "0.0.0.0"];
+            return [
+                ...TS_NODE,
+                "/repo/test/support/fakeOpenAI.ts",
+                "--port",
+                String(FAKES.upstream.port),
+                "--host",
+                "0.0.0.0",
+            ];
         case "github":
-            return [...TS_NODE, "/repo/test/e2e/fakes/expose.ts", "--listen", String(FAKES.github.port), "--", "/repo/test/support/fakeGitHub.ts", "--token", FAKE_GITHUB_TOKEN];
+            return [
+                ...TS_NODE,
+                "/repo/test/e2e/fakes/expose.ts",
+                "--listen",
+                String(FAKES.github.port),
+                "--",
+                "/repo/test/support/fakeGitHub.ts",
+                "--token",
+                FAKE_GITHUB_TOKEN,
+            ];
         case "esc":
-            return [...TS_NODE, "/repo/test/e2e/fakes/expose.ts", "--listen", String(FAKES.esc.port), "--", "/repo/test/support/fakeEsc.ts", "--token", FAKE_ESC_TOKEN];
+            return [
+                ...TS_NODE,
+                "/repo/test/e2e/fakes/expose.ts",
+                "--listen",
+                String(FAKES.esc.port),
+                "--",
+                "/repo/test/support/fakeEsc.ts",
+                "--token",
+                FAKE_ESC_TOKEN,
+            ];
         case "sink":
             return [...TS_NODE, "/repo/test/e2e/fakes/webhookSink.ts", "--port", String(FAKES.sink.port)];
     }
 }
 
 /** Creates the fakes on `networkId`, publishing each on the given host port; waits until their tasks run. */
-export async function startFakes(docker: Docker, opts: { repoRoot: string; networkId: string; hostPorts: Record<FakeName, number>; seeds: FakeSeeds }): Promise<void> {
+export async function startFakes(
+    docker: Docker,
+    opts: { repoRoot: string; networkId: string; hostPorts: Record<FakeName, number>; seeds: FakeSeeds },
+): Promise<void> {
     const ids: string[] = [];
     for (const fake of Object.keys(FAKES) as FakeName[]) {
         const { name, port } = FAKES[fake];
         const seed = fake === "github" ? opts.seeds.github : fake === "esc" ? opts.seeds.esc : undefined;
-        const created = await docker.createService({
+        const created = (await docker.createService({
             Name: name,
             Labels: { "sophia-e2e.fake": fake },
             TaskTemplate: {
@@ -63,8 +91,13 @@ export async function startFakes(docker: Docker, opts: { repoRoot: string; netwo
                 RestartPolicy: { Condition: "on-failure", MaxAttempts: 2 },
             },
             Mode: { Replicated: { Replicas: 1 } },
-            EndpointSpec: { Mode: "dnsrr", Ports: [{ Protocol: "tcp", TargetPort: port, PublishedPort: opts.hostPorts[fake], PublishMode: "host" }] },
-        } as Docker.CreateServiceOptions) as { id?: string; ID?: string };
+            EndpointSpec: {
+                Mode: "dnsrr",
+                Ports: [
+                    { Protocol: "tcp", TargetPort: port, PublishedPort: opts.hostPorts[fake], PublishMode: "host" },
+                ],
+            },
+        } as Docker.CreateServiceOptions)) as { id?: string; ID?: string };
         ids.push(created.id ?? created.ID!);
     }
     await Promise.all(ids.map((id) => waitConverged(docker, id, 1, 1000, 120000)));

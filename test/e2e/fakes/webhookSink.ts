@@ -7,7 +7,11 @@
  */
 import http from "http";
 
-interface Received { path: string; at: string; body: unknown }
+interface Received {
+    path: string;
+    at: string;
+    body: unknown;
+}
 
 export function startWebhookSink(port: number, host = "0.0.0.0"): Promise<http.Server> {
     const received: Received[] = [];

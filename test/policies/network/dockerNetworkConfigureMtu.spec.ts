@@ -29,18 +29,34 @@ describe("docker-network-configure-mtu", () => {
     });
 
     it("fails an MTU below 1280", async () => {
-        await assertViolations(policy, resourceArgs(policy, NETWORK, withMtu("1200")), 'Overlay network "sophia-overlay" must have an MTU between 1280 and 9000, got "1200".');
+        await assertViolations(
+            policy,
+            resourceArgs(policy, NETWORK, withMtu("1200")),
+            'Overlay network "sophia-overlay" must have an MTU between 1280 and 9000, got "1200".',
+        );
     });
 
     it("fails an MTU above 9000", async () => {
-        await assertViolations(policy, resourceArgs(policy, NETWORK, withMtu("9216")), 'Overlay network "sophia-overlay" must have an MTU between 1280 and 9000, got "9216".');
+        await assertViolations(
+            policy,
+            resourceArgs(policy, NETWORK, withMtu("9216")),
+            'Overlay network "sophia-overlay" must have an MTU between 1280 and 9000, got "9216".',
+        );
     });
 
     it("fails an MTU that is not a whole number", async () => {
-        await assertViolations(policy, resourceArgs(policy, NETWORK, withMtu("jumbo")), 'Overlay network "sophia-overlay" must have an MTU between 1280 and 9000, got "jumbo".');
+        await assertViolations(
+            policy,
+            resourceArgs(policy, NETWORK, withMtu("jumbo")),
+            'Overlay network "sophia-overlay" must have an MTU between 1280 and 9000, got "jumbo".',
+        );
     });
 
     it("takes its bounds from config", async () => {
-        await assertViolations(policy, resourceArgs(policy, NETWORK, withMtu("9000"), { config: { maxMtu: 1500 } }), 'Overlay network "sophia-overlay" must have an MTU between 1280 and 1500, got "9000".');
+        await assertViolations(
+            policy,
+            resourceArgs(policy, NETWORK, withMtu("9000"), { config: { maxMtu: 1500 } }),
+            'Overlay network "sophia-overlay" must have an MTU between 1280 and 1500, got "9000".',
+        );
     });
 });

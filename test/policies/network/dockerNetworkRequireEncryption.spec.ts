@@ -18,11 +18,19 @@ describe("docker-network-require-encryption", () => {
     it("fails an overlay network without the encrypted option", async () => {
         const net = overlayNetwork();
         delete net.options.encrypted;
-        await assertViolations(policy, resourceArgs(policy, NETWORK, net), 'Overlay network "sophia-overlay" must be encrypted: set options.encrypted to "true".');
+        await assertViolations(
+            policy,
+            resourceArgs(policy, NETWORK, net),
+            'Overlay network "sophia-overlay" must be encrypted: set options.encrypted to "true".',
+        );
     });
 
     it("fails an overlay network with no options at all, naming the resource when the network has no name", async () => {
-        await assertViolations(policy, resourceArgs(policy, NETWORK, { driver: "overlay" }, { name: "backplane" }), 'Overlay network "backplane" must be encrypted: set options.encrypted to "true".');
+        await assertViolations(
+            policy,
+            resourceArgs(policy, NETWORK, { driver: "overlay" }, { name: "backplane" }),
+            'Overlay network "backplane" must be encrypted: set options.encrypted to "true".',
+        );
     });
 
     it("ignores non-overlay networks and other resource types", async () => {

@@ -15,16 +15,34 @@ describe("npm run policy:check", function () {
     };
     const docOf = (resources: object[]) => JSON.stringify({ version: 3, deployment: { resources } });
 
-    before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-check-")); });
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-check-"));
+    });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("exits 0 and prints a summary for a compliant document", () => {
         const svc = appService();
         svc.taskSpec.networksAdvanceds = [{ id: "net-id" }];
-        const p = file("ok.json", docOf([
-            { urn: `urn:pulumi:prod::sophia-infra::${NETWORK}::net`, custom: true, type: NETWORK, id: "net-id", inputs: overlayNetwork(), outputs: overlayNetwork() },
-            { urn: `urn:pulumi:prod::sophia-infra::${SERVICE}::api-service`, custom: true, type: SERVICE, inputs: svc, outputs: svc },
-        ]));
+        const p = file(
+            "ok.json",
+            docOf([
+                {
+                    urn: `urn:pulumi:prod::sophia-infra::${NETWORK}::net`,
+                    custom: true,
+                    type: NETWORK,
+                    id: "net-id",
+                    inputs: overlayNetwork(),
+                    outputs: overlayNetwork(),
+                },
+                {
+                    urn: `urn:pulumi:prod::sophia-infra::${SERVICE}::api-service`,
+                    custom: true,
+                    type: SERVICE,
+                    inputs: svc,
+                    outputs: svc,
+                },
+            ]),
+        );
         const r = npmRun("policy:check", p);
         expect(r.status).to.equal(0);
         expect(r.stdout.trim()).to.equal(`${p}: 2 resources checked, 0 mandatory and 0 advisory violation(s).`);
@@ -34,7 +52,9 @@ describe("npm run policy:check", function () {
         const net = overlayNetwork();
         delete net.options.encrypted;
         const urn = `urn:pulumi:prod::sophia-infra::${NETWORK}::net`;
-        const r = policyCheck(file("bad.json", docOf([{ urn, custom: true, type: NETWORK, inputs: net, outputs: net }])));
+        const r = policyCheck(
+            file("bad.json", docOf([{ urn, custom: true, type: NETWORK, inputs: net, outputs: net }])),
+        );
         expect(r.status).to.equal(1);
         expect(r.stdout.split("\n").slice(0, 2)).to.deep.equal([
             `mandatory docker-network-require-encryption  ${urn}`,
@@ -45,7 +65,10 @@ describe("npm run policy:check", function () {
     it("exits 0 when only advisory policies are violated, and 1 when a config file makes them mandatory", () => {
         const net = overlayNetwork();
         net.options["com.docker.network.driver.mtu"] = "9000";
-        const p = file("jumbo.json", docOf([{ urn: `urn:pulumi:prod::sophia-infra::${NETWORK}::net`, type: NETWORK, inputs: net }]));
+        const p = file(
+            "jumbo.json",
+            docOf([{ urn: `urn:pulumi:prod::sophia-infra::${NETWORK}::net`, type: NETWORK, inputs: net }]),
+        );
         const advisory = policyCheck(p);
         expect(advisory.status).to.equal(0);
         expect(advisory.stdout).to.match(/^advisory {2}docker-network-advise-standard-mtu /);
@@ -54,12 +77,28 @@ describe("npm run policy:check", function () {
     });
 
     const bad: [string, () => string[], RegExp][] = [
-        ["a missing file", () => [path.join(dir, "nope.json")], /^policy:check: Input file .*nope\.json does not exist\.$/],
+        [
+            "a missing file",
+            () => [path.join(dir, "nope.json")],
+            /^policy:check: Input file .*nope\.json does not exist\.$/,
+        ],
         ["a directory", () => [dir], /^policy:check: Input file .* is a directory\.$/],
-        ["malformed JSON", () => [file("broken.json", "{\"deployment\": ")], /^policy:check: .*broken\.json is not valid JSON/],
-        ["JSON that is not a stack export", () => [file("other.json", "{\"name\": \"x\"}")], /has no `deployment.resources` array; expected the output of `pulumi stack export` or `npm run plan -- --json`\.$/],
+        [
+            "malformed JSON",
+            () => [file("broken.json", '{"deployment": ')],
+            /^policy:check: .*broken\.json is not valid JSON/,
+        ],
+        [
+            "JSON that is not a stack export",
+            () => [file("other.json", '{"name": "x"}')],
+            /has no `deployment.resources` array; expected the output of `pulumi stack export` or `npm run plan -- --json`\.$/,
+        ],
         ["no file argument", () => [], /^policy:check: expected exactly one input file, got 0\./],
-        ["a config naming an unknown policy", () => ["--config", file("c.json", "{\"no-such-policy\": \"advisory\"}"), file("e.json", docOf([]))], /names unknown policy "no-such-policy"/],
+        [
+            "a config naming an unknown policy",
+            () => ["--config", file("c.json", '{"no-such-policy": "advisory"}'), file("e.json", docOf([]))],
+            /names unknown policy "no-such-policy"/,
+        ],
     ];
     for (const [what, args, message] of bad) {
         it(`exits 2 with a clear message for ${what}`, () => {

@@ -4,19 +4,33 @@ import * as path from "path";
 export const ROOT = path.resolve(__dirname, "../../..");
 
 /** Output of a finished command. */
-export interface Run { status: number | null; stdout: string; stderr: string }
+export interface Run {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
 
 /** Runs `npm run -s <script> -- args` in the repository, as CI does. */
 export function npmRun(script: string, ...args: string[]): Run {
-    const r = spawnSync("npm", ["run", "-s", script, "--", ...args], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync("npm", ["run", "-s", script, "--", ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+    });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The offline plan document of a stack (scripts/policyCheckPlans.ts --emit, one child process per stack). */
 export function emitPlan(stack: string): any {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/policyCheckPlans.ts", "--emit", stack], {
-        cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024,
-    });
+    const r = spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", "scripts/policyCheckPlans.ts", "--emit", stack],
+        {
+            cwd: ROOT,
+            encoding: "utf8",
+            maxBuffer: 64 * 1024 * 1024,
+        },
+    );
     if (r.status !== 0) {
         throw new Error(`plan of ${stack} failed: ${r.stderr}`);
     }
@@ -34,8 +48,14 @@ export function planResource(plan: any, type: string, name: string): any {
 
 /** Runs the policy:check entry point directly (what the npm script runs, without npm's start-up). */
 export function policyCheck(...args: string[]): Run {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/policyCheck.ts", ...args], {
-        cwd: ROOT, encoding: "utf8", maxBuffer: 64 * 1024 * 1024,
-    });
+    const r = spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", "scripts/policyCheck.ts", ...args],
+        {
+            cwd: ROOT,
+            encoding: "utf8",
+            maxBuffer: 64 * 1024 * 1024,
+        },
+    );
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -35,8 +35,12 @@ describe("policy check on the program's offline plans", function () {
         const found = violations(r.stdout);
         expect(found.filter(([level]) => level !== "advisory")).to.deep.equal([]);
         // prod's jumbo-frame network is intentional and stays a visible advisory.
-        expect(found).to.deep.include(
-            ["advisory", "docker-network-advise-standard-mtu", "sophia-performance-network", 'Overlay network "sophia-performance" uses MTU 9000, above 1500: jumbo frames must be carried by every hop of the underlay.']);
+        expect(found).to.deep.include([
+            "advisory",
+            "docker-network-advise-standard-mtu",
+            "sophia-performance-network",
+            'Overlay network "sophia-performance" uses MTU 9000, above 1500: jumbo frames must be carried by every hop of the underlay.',
+        ]);
     });
 
     it("checks the document `npm run plan -- --stack dev --json` prints, as is", () => {
@@ -47,7 +51,9 @@ describe("policy check on the program's offline plans", function () {
             fs.writeFileSync(path.join(dir, "dev.json"), plan.stdout);
             const r = policyCheck("--config", "policies/config/dev.json", path.join(dir, "dev.json"));
             expect(r.status, r.stdout + r.stderr).to.equal(0);
-            expect(r.stdout).to.match(/dev\.json: \d+ resources checked, 0 mandatory and \d+ advisory violation\(s\)\.\n$/);
+            expect(r.stdout).to.match(
+                /dev\.json: \d+ resources checked, 0 mandatory and \d+ advisory violation\(s\)\.\n$/,
+            );
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
@@ -55,7 +61,9 @@ describe("policy check on the program's offline plans", function () {
 
     it("keeps each stack's policy config tiers equal to the stack's `sophia-infra:tiers`", () => {
         for (const stack of ["prod", "dev"]) {
-            const stackTiers = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"))?.config?.["sophia-infra:tiers"];
+            const stackTiers = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"))?.config?.[
+                "sophia-infra:tiers"
+            ];
             const config = JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "config", `${stack}.json`), "utf8"));
             expect(config["docker-service-match-tier-resources"]?.tiers, stack).to.deep.equal(stackTiers);
         }
@@ -70,9 +78,11 @@ describe("policy check on the program's offline plans", function () {
             // Unencrypted overlay network.
             delete planResource(plan, NETWORK, "sophia-overlay-network").inputs.options.encrypted;
             // An image on :latest.
-            planResource(plan, SERVICE, "mcp-gateway-service").inputs.taskSpec.containerSpec.image = "ghcr.io/sophia-ai/sophia-mcp-gateway:latest";
+            planResource(plan, SERVICE, "mcp-gateway-service").inputs.taskSpec.containerSpec.image =
+                "ghcr.io/sophia-ai/sophia-mcp-gateway:latest";
             // A plaintext password in the environment.
-            planResource(plan, SERVICE, "ai-memory-service").inputs.taskSpec.containerSpec.env.POSTGRES_PASSWORD = "hunter2";
+            planResource(plan, SERVICE, "ai-memory-service").inputs.taskSpec.containerSpec.env.POSTGRES_PASSWORD =
+                "hunter2";
             // No limits or reservations (a custom-tier service, so only the limits policy applies).
             delete planResource(plan, SERVICE, "snowflake-cortex-service").inputs.taskSpec.resources;
             // Redis maxmemory equal to its 6GiB limit.
@@ -91,11 +101,36 @@ describe("policy check on the program's offline plans", function () {
 
         it("reports exactly the five mandatory violations, never printing the password", () => {
             expect(violations(run.stdout).filter(([level]) => level === "mandatory")).to.deep.equal([
-                ["mandatory", "docker-network-require-encryption", "sophia-overlay-network", 'Overlay network "sophia-overlay" must be encrypted: set options.encrypted to "true".'],
-                ["mandatory", "docker-service-require-resource-limits", "snowflake-cortex-service", 'Service "snowflake-cortex" must set CPU and memory limits and reservations; missing taskSpec.resources.limits.nanoCpus, limits.memoryBytes, reservation.nanoCpus, reservation.memoryBytes.'],
-                ["mandatory", "docker-service-disallow-unpinned-images", "mcp-gateway-service", 'Service "mcp-gateway" must pin its image to a version tag or digest, got "ghcr.io/sophia-ai/sophia-mcp-gateway:latest".'],
-                ["mandatory", "docker-service-disallow-plaintext-secrets", "ai-memory-service", 'Service "ai-memory" must not pass a secret in plaintext env var POSTGRES_PASSWORD; mount it as a Docker secret file and pass its path (POSTGRES_PASSWORD_FILE).'],
-                ["mandatory", "docker-service-configure-redis-memory", "redis-service", 'Redis service "redis" must keep maxmemory at or below 2/3 of its memory limit (4GiB of 6GiB), got "6gb".'],
+                [
+                    "mandatory",
+                    "docker-network-require-encryption",
+                    "sophia-overlay-network",
+                    'Overlay network "sophia-overlay" must be encrypted: set options.encrypted to "true".',
+                ],
+                [
+                    "mandatory",
+                    "docker-service-require-resource-limits",
+                    "snowflake-cortex-service",
+                    'Service "snowflake-cortex" must set CPU and memory limits and reservations; missing taskSpec.resources.limits.nanoCpus, limits.memoryBytes, reservation.nanoCpus, reservation.memoryBytes.',
+                ],
+                [
+                    "mandatory",
+                    "docker-service-disallow-unpinned-images",
+                    "mcp-gateway-service",
+                    'Service "mcp-gateway" must pin its image to a version tag or digest, got "ghcr.io/sophia-ai/sophia-mcp-gateway:latest".',
+                ],
+                [
+                    "mandatory",
+                    "docker-service-disallow-plaintext-secrets",
+                    "ai-memory-service",
+                    'Service "ai-memory" must not pass a secret in plaintext env var POSTGRES_PASSWORD; mount it as a Docker secret file and pass its path (POSTGRES_PASSWORD_FILE).',
+                ],
+                [
+                    "mandatory",
+                    "docker-service-configure-redis-memory",
+                    "redis-service",
+                    'Redis service "redis" must keep maxmemory at or below 2/3 of its memory limit (4GiB of 6GiB), got "6gb".',
+                ],
             ]);
             expect(run.stdout).to.not.include("hunter2");
             expect(run.stdout).to.match(/: \d+ resources checked, 5 mandatory and \d+ advisory violation\(s\)\.\n$/);

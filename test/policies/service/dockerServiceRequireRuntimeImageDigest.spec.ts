@@ -11,10 +11,14 @@ const runtime = (image: string) => {
 };
 
 describe("docker-service-require-runtime-image-digest", () => {
-    it("has the pack's metadata", () => assertMetadata(policy, "docker-service-require-runtime-image-digest", "mandatory"));
+    it("has the pack's metadata", () =>
+        assertMetadata(policy, "docker-service-require-runtime-image-digest", "mandatory"));
 
     it("passes a runtime service on a digest", async () => {
-        await assertNoViolations(policy, resourceArgs(policy, SERVICE, runtime(`ghcr.io/sophia-ai/chat-cache@${DIGEST}`)));
+        await assertNoViolations(
+            policy,
+            resourceArgs(policy, SERVICE, runtime(`ghcr.io/sophia-ai/chat-cache@${DIGEST}`)),
+        );
     });
 
     it("passes a local image id (docker.Image's repoDigest when it does not push, as in dev)", async () => {
@@ -26,12 +30,18 @@ describe("docker-service-require-runtime-image-digest", () => {
     });
 
     it("fails a runtime service on a tag, even a pinned one", async () => {
-        await assertViolations(policy, resourceArgs(policy, SERVICE, runtime("ghcr.io/sophia-ai/chat-cache:1.0.0")),
-            'Runtime service "chat-cache" must run the image built by the program, referenced by digest (repo@sha256:...), got "ghcr.io/sophia-ai/chat-cache:1.0.0".');
+        await assertViolations(
+            policy,
+            resourceArgs(policy, SERVICE, runtime("ghcr.io/sophia-ai/chat-cache:1.0.0")),
+            'Runtime service "chat-cache" must run the image built by the program, referenced by digest (repo@sha256:...), got "ghcr.io/sophia-ai/chat-cache:1.0.0".',
+        );
     });
 
     it("fails a truncated image id", async () => {
-        await assertViolations(policy, resourceArgs(policy, SERVICE, runtime("sha256:abc")),
-            'Runtime service "chat-cache" must run the image built by the program, referenced by digest (repo@sha256:...), got "sha256:abc".');
+        await assertViolations(
+            policy,
+            resourceArgs(policy, SERVICE, runtime("sha256:abc")),
+            'Runtime service "chat-cache" must run the image built by the program, referenced by digest (repo@sha256:...), got "sha256:abc".',
+        );
     });
 });

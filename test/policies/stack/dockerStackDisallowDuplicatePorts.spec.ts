@@ -15,12 +15,23 @@ describe("docker-stack-disallow-duplicate-ports", () => {
     it("has the pack's metadata", () => assertMetadata(policy, "docker-stack-disallow-duplicate-ports", "mandatory"));
 
     it("passes distinct ports, and the same number on tcp and udp", async () => {
-        expect(await runStackPolicy(policy, [publishing("web", [443]), publishing("dns", [53, "udp"], [8053]), publishing("dns-tcp", [53, "tcp"])])).to.deep.equal([]);
+        expect(
+            await runStackPolicy(policy, [
+                publishing("web", [443]),
+                publishing("dns", [53, "udp"], [8053]),
+                publishing("dns-tcp", [53, "tcp"]),
+            ]),
+        ).to.deep.equal([]);
     });
 
     it("fails a second service publishing the same port", async () => {
-        expect(await runStackPolicy(policy, [publishing("web", [443]), publishing("admin", [8443], [443, "tcp"])])).to.deep.equal([
-            [urn("admin-service"), 'Service "admin" must not publish port 443/tcp: service "web" already publishes it.'],
+        expect(
+            await runStackPolicy(policy, [publishing("web", [443]), publishing("admin", [8443], [443, "tcp"])]),
+        ).to.deep.equal([
+            [
+                urn("admin-service"),
+                'Service "admin" must not publish port 443/tcp: service "web" already publishes it.',
+            ],
         ]);
     });
 });

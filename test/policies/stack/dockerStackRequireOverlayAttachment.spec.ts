@@ -3,7 +3,11 @@ import { dockerStackRequireOverlayAttachment as policy } from "../../../policies
 import { appService, NETWORK, overlayNetwork, SERVICE } from "../fixtures";
 import { assertMetadata, runStackPolicy, StackResource } from "../util";
 
-const network = (): StackResource => ({ type: NETWORK, name: "sophia-overlay-network", props: { id: "net-overlay-id", ...overlayNetwork() } });
+const network = (): StackResource => ({
+    type: NETWORK,
+    name: "sophia-overlay-network",
+    props: { id: "net-overlay-id", ...overlayNetwork() },
+});
 const service = (refs: object[] | undefined, name = "api-service"): StackResource => {
     const props = appService();
     props.taskSpec.networksAdvanceds = refs;
@@ -21,23 +25,45 @@ describe("docker-stack-require-overlay-attachment", () => {
     });
 
     it("fails a service on no network", async () => {
-        expect(await runStackPolicy(policy, [network(), service(undefined)])).to.deep.equal([[urn("api-service"), MESSAGE]]);
+        expect(await runStackPolicy(policy, [network(), service(undefined)])).to.deep.equal([
+            [urn("api-service"), MESSAGE],
+        ]);
     });
 
     it("fails a service attached only to a network outside the stack", async () => {
-        expect(await runStackPolicy(policy, [network(), service([{ id: "some-other-network" }])])).to.deep.equal([[urn("api-service"), MESSAGE]]);
+        expect(await runStackPolicy(policy, [network(), service([{ id: "some-other-network" }])])).to.deep.equal([
+            [urn("api-service"), MESSAGE],
+        ]);
     });
 
     it("fails a service attached only to a bridge network of the stack", async () => {
-        const bridge: StackResource = { type: NETWORK, name: "local", props: { id: "bridge-id", name: "local", driver: "bridge" } };
-        expect(await runStackPolicy(policy, [bridge, service([{ id: "bridge-id" }])])).to.deep.equal([[urn("api-service"), MESSAGE]]);
+        const bridge: StackResource = {
+            type: NETWORK,
+            name: "local",
+            props: { id: "bridge-id", name: "local", driver: "bridge" },
+        };
+        expect(await runStackPolicy(policy, [bridge, service([{ id: "bridge-id" }])])).to.deep.equal([
+            [urn("api-service"), MESSAGE],
+        ]);
     });
 
     it("accepts the taskSpec dependency on a stack overlay when network ids are unknown during preview", async () => {
         const svc = service([]);
         const props = svc.props;
-        const unknown = new Proxy({}, { get: () => { throw new Error("Array value at .taskSpec.networksAdvanceds can't be known during preview"); } });
-        svc.props = { ...props, taskSpec: new Proxy(props.taskSpec, { get: (t, k) => (k === "networksAdvanceds" ? (unknown as any).x : t[k]) }) };
+        const unknown = new Proxy(
+            {},
+            {
+                get: () => {
+                    throw new Error("Array value at .taskSpec.networksAdvanceds can't be known during preview");
+                },
+            },
+        );
+        svc.props = {
+            ...props,
+            taskSpec: new Proxy(props.taskSpec, {
+                get: (t, k) => (k === "networksAdvanceds" ? (unknown as any).x : t[k]),
+            }),
+        };
         svc.taskSpecDependsOn = ["sophia-overlay-network"];
         expect(await runStackPolicy(policy, [network(), svc])).to.deep.equal([]);
         svc.taskSpecDependsOn = [];

@@ -4,7 +4,10 @@ import { det, jsonOf, useHarness } from "./harness";
 describe("chat-cache cacheability and controls", function () {
     const h = useHarness();
 
-    async function twice(body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<[string | null, string | null]> {
+    async function twice(
+        body: Record<string, unknown>,
+        headers: Record<string, string> = {},
+    ): Promise<[string | null, string | null]> {
         const a = await h.post(body, headers);
         await a.text();
         await h.app.store.flush();
@@ -14,15 +17,32 @@ describe("chat-cache cacheability and controls", function () {
     }
 
     it("bypasses non-deterministic requests (default temperature 1, no seed)", async () => {
-        expect(await twice({ model: "m", messages: [{ role: "user", content: "creative" }] })).to.deep.equal(["BYPASS", "BYPASS"]);
+        expect(await twice({ model: "m", messages: [{ role: "user", content: "creative" }] })).to.deep.equal([
+            "BYPASS",
+            "BYPASS",
+        ]);
         expect(h.fake.calls).to.equal(2);
         expect(await h.keys()).to.deep.equal([]);
     });
 
     it("caches a seeded request and an explicit opt-in", async () => {
-        expect(await twice({ model: "m", temperature: 0.7, seed: 42, messages: [{ role: "user", content: "s" }] })).to.deep.equal(["MISS", "HIT"]);
-        expect(await twice({ model: "m", temperature: 0.7, messages: [{ role: "user", content: "o" }], cache: { "use-cache": true } })).to.deep.equal(["MISS", "HIT"]);
-        expect(await twice({ model: "m", temperature: 0.7, messages: [{ role: "user", content: "h" }] }, { "cache-control": "max-age=120" })).to.deep.equal(["MISS", "HIT"]);
+        expect(
+            await twice({ model: "m", temperature: 0.7, seed: 42, messages: [{ role: "user", content: "s" }] }),
+        ).to.deep.equal(["MISS", "HIT"]);
+        expect(
+            await twice({
+                model: "m",
+                temperature: 0.7,
+                messages: [{ role: "user", content: "o" }],
+                cache: { "use-cache": true },
+            }),
+        ).to.deep.equal(["MISS", "HIT"]);
+        expect(
+            await twice(
+                { model: "m", temperature: 0.7, messages: [{ role: "user", content: "h" }] },
+                { "cache-control": "max-age=120" },
+            ),
+        ).to.deep.equal(["MISS", "HIT"]);
     });
 
     it("does not cache n > 1 unless configured", async () => {

@@ -12,7 +12,9 @@ describe("chat-cache coalescing", function () {
         const gate = new Promise<void>((r) => (open = r));
         h.fake.behave = () => ({ kind: "ok", gate });
         const client = h.client();
-        const pending = Promise.all(Array.from({ length: 50 }, () => client.chat.completions.create(detParams("hot prompt")).withResponse()));
+        const pending = Promise.all(
+            Array.from({ length: 50 }, () => client.chat.completions.create(detParams("hot prompt")).withResponse()),
+        );
         await until(() => h.app.activeRequests === 50, 10000, "all 50 requests in flight");
         open();
         const results = await pending;
@@ -20,7 +22,10 @@ describe("chat-cache coalescing", function () {
         const statuses = results.map((r) => r.response.headers.get("x-cache-status"));
         expect(statuses.filter((s) => s === "MISS")).to.have.length(1);
         expect(statuses.filter((s) => s === "COALESCED")).to.have.length(49);
-        for (const r of results) expect((r.data as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).to.equal("Answer #1");
+        for (const r of results)
+            expect(
+                (r.data as { choices: Array<{ message: { content: string } }> }).choices[0].message.content,
+            ).to.equal("Answer #1");
         expect(await metricValue(h.registry, "cache_requests_total", { result: "coalesced" })).to.equal(49);
     });
 
@@ -45,7 +50,9 @@ describe("chat-cache coalescing", function () {
         const fj = await followerJson;
         expect(followerText).to.equal("shared streamed answer");
         expect(fj.response.headers.get("x-cache-status")).to.equal("COALESCED");
-        expect((fj.data as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).to.equal("shared streamed answer");
+        expect((fj.data as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).to.equal(
+            "shared streamed answer",
+        );
         expect(h.fake.calls).to.equal(1);
     });
 
@@ -67,7 +74,10 @@ describe("chat-cache coalescing", function () {
         h.fake.behave = () => ({ kind: "ok", delayMs: 200 });
         const body = JSON.stringify(det("leader leaves"));
         const url = new URL(`${h.url}/v1/chat/completions`);
-        const leaderReq = http.request(url, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer sk-test-tenant-a" } });
+        const leaderReq = http.request(url, {
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: "Bearer sk-test-tenant-a" },
+        });
         leaderReq.on("error", () => undefined);
         leaderReq.end(body);
         await until(() => h.fake.calls === 1, 2000, "leader upstream call");
@@ -88,7 +98,10 @@ describe("chat-cache coalescing", function () {
         // A caller that stays: its upstream call must keep running.
         void h.post(det("someone stays")).catch(() => undefined);
         await until(() => h.fake.inFlight === 1, 2000, "upstream call");
-        const req = http.request(new URL(`${h.url}/v1/chat/completions`), { method: "POST", headers: { "content-type": "application/json" } });
+        const req = http.request(new URL(`${h.url}/v1/chat/completions`), {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+        });
         req.on("error", () => undefined);
         req.end(JSON.stringify(det("raw leaves")));
         await until(() => h.fake.inFlight === 2, 2000, "second upstream call");
@@ -114,7 +127,9 @@ describe("chat-cache coalescing", function () {
 
     it("does not coalesce no-cache requests", async () => {
         h.fake.behave = () => ({ kind: "ok", delayMs: 100 });
-        const all = await Promise.all(Array.from({ length: 3 }, () => h.post(det("fresh please", { cache: { "no-cache": true } }))));
+        const all = await Promise.all(
+            Array.from({ length: 3 }, () => h.post(det("fresh please", { cache: { "no-cache": true } }))),
+        );
         expect(all.map((r) => r.headers.get("x-cache-status"))).to.deep.equal(["BYPASS", "BYPASS", "BYPASS"]);
         expect(h.fake.calls).to.equal(3);
     });

@@ -11,7 +11,14 @@ const env = { UPSTREAM_BASE_URL: "http://llm:8000/v1/", REDIS_URL: "redis://redi
 describe("loadConfig", () => {
     it("applies the documented defaults", () => {
         const c = loadConfig(env);
-        expect(c).to.include({ port: 8080, upstreamBaseUrl: "http://llm:8000/v1", defaultTtlSeconds: 300, upstreamTimeoutMs: 30000, upstreamMaxConcurrency: 50, maxBodyBytes: 1048576 });
+        expect(c).to.include({
+            port: 8080,
+            upstreamBaseUrl: "http://llm:8000/v1",
+            defaultTtlSeconds: 300,
+            upstreamTimeoutMs: 30000,
+            upstreamMaxConcurrency: 50,
+            maxBodyBytes: 1048576,
+        });
         expect(c.upstreamApiKey).to.equal(undefined);
         expect(c.upstreamMaxQueue).to.be.greaterThan(0);
     });
@@ -42,7 +49,10 @@ describe("loadConfig", () => {
         const dir = mkdtempSync(join(tmpdir(), "chat-cache-rules-"));
         it("overrides TTL classes and normalisation from YAML", () => {
             const file = join(dir, "rules.yaml");
-            writeFileSync(file, "contexts:\n  infrastructure:\n    ttlSeconds: 120\n  support:\n    ttlSeconds: 600\nnormalise:\n  stripPolitePrefixes: true\n");
+            writeFileSync(
+                file,
+                "contexts:\n  infrastructure:\n    ttlSeconds: 120\n  support:\n    ttlSeconds: 600\nnormalise:\n  stripPolitePrefixes: true\n",
+            );
             const c = loadConfig({ ...env, CACHE_RULES_FILE: file });
             expect(ttlFor(c.rules, ttlClass(c.rules, "infrastructure"), "")).to.equal(120);
             expect(ttlFor(c.rules, ttlClass(c.rules, "support"), "")).to.equal(600);
@@ -52,7 +62,10 @@ describe("loadConfig", () => {
         it("rejects TTLs outside 1 to 15 minutes, naming the rule", () => {
             const file = join(dir, "bad.json");
             writeFileSync(file, JSON.stringify({ contexts: { infrastructure: { ttlSeconds: 5 } } }));
-            expect(() => loadConfig({ ...env, CACHE_RULES_FILE: file })).to.throw(ConfigError, "contexts.infrastructure.ttlSeconds");
+            expect(() => loadConfig({ ...env, CACHE_RULES_FILE: file })).to.throw(
+                ConfigError,
+                "contexts.infrastructure.ttlSeconds",
+            );
         });
         it("rejects unknown keys", () => {
             const file = join(dir, "unknown.json");

@@ -1,7 +1,10 @@
 import type { AddressInfo } from "node:net";
 import type { Redis } from "ioredis";
 import OpenAI from "openai";
-import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
+import type {
+    ChatCompletionCreateParamsNonStreaming,
+    ChatCompletionCreateParamsStreaming,
+} from "openai/resources/chat/completions";
 import pino from "pino";
 import { Registry } from "prom-client";
 import { createApp, type App } from "../../../runtime/chat-cache/src/app";
@@ -29,7 +32,12 @@ export interface Harness {
 }
 
 /** Starts fake upstream + app; `env` overrides the defaults. Close it in `after`/`afterEach`. */
-export async function startHarness(redisServer: RedisServer, env: Record<string, string> = {}, fakeOpts: FakeOpenAIOptions = {}, existingFake?: FakeOpenAI): Promise<Harness> {
+export async function startHarness(
+    redisServer: RedisServer,
+    env: Record<string, string> = {},
+    fakeOpts: FakeOpenAIOptions = {},
+    existingFake?: FakeOpenAI,
+): Promise<Harness> {
     const fake = existingFake ?? (await startFakeOpenAI(fakeOpts));
     const config = loadConfig({
         UPSTREAM_BASE_URL: fake.baseURL,
@@ -82,7 +90,11 @@ export function det(content: string, extra: Record<string, unknown> = {}): any {
 }
 
 /** Reads one metric's sample value from the registry (0 when absent). */
-export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metricValue(
+    registry: Registry,
+    name: string,
+    labels: Record<string, string> = {},
+): Promise<number> {
     const m = await registry.getSingleMetric(name)?.get();
     if (!m) return 0;
     let total = 0;
@@ -94,12 +106,18 @@ export async function metricValue(registry: Registry, name: string, labels: Reco
 }
 
 /** `det` typed for the official client, non-streaming. */
-export function detParams(content: string, extra: Partial<ChatCompletionCreateParamsNonStreaming> = {}): ChatCompletionCreateParamsNonStreaming {
+export function detParams(
+    content: string,
+    extra: Partial<ChatCompletionCreateParamsNonStreaming> = {},
+): ChatCompletionCreateParamsNonStreaming {
     return det(content, extra);
 }
 
 /** `det` typed for the official client, streaming. */
-export function detStream(content: string, extra: Partial<ChatCompletionCreateParamsNonStreaming> | Record<string, unknown> = {}): ChatCompletionCreateParamsStreaming {
+export function detStream(
+    content: string,
+    extra: Partial<ChatCompletionCreateParamsNonStreaming> | Record<string, unknown> = {},
+): ChatCompletionCreateParamsStreaming {
     return { ...det(content, extra), stream: true };
 }
 
@@ -141,7 +159,12 @@ export function useHarness(opts: { mode?: HarnessMode; env?: Record<string, stri
     let server: RedisServer | undefined;
     let current: Harness | undefined;
     const h = (): Harness => {
-        if (!current) throw new Error(mode === "manual" ? "no chat-cache app yet: call start() in the test first" : "no chat-cache app is running outside a test");
+        if (!current)
+            throw new Error(
+                mode === "manual"
+                    ? "no chat-cache app yet: call start() in the test first"
+                    : "no chat-cache app is running outside a test",
+            );
         return current;
     };
     const start = async (env: Record<string, string> = {}, fakeOpts: FakeOpenAIOptions = {}): Promise<Harness> => {
@@ -173,13 +196,27 @@ export function useHarness(opts: { mode?: HarnessMode; env?: Record<string, stri
             return server;
         },
         start,
-        get app() { return h().app; },
-        get config() { return h().config; },
-        get fake() { return h().fake; },
-        get redis() { return h().redis; },
-        get registry() { return h().registry; },
-        get url() { return h().url; },
-        get baseURL() { return h().baseURL; },
+        get app() {
+            return h().app;
+        },
+        get config() {
+            return h().config;
+        },
+        get fake() {
+            return h().fake;
+        },
+        get redis() {
+            return h().redis;
+        },
+        get registry() {
+            return h().registry;
+        },
+        get url() {
+            return h().url;
+        },
+        get baseURL() {
+            return h().baseURL;
+        },
         client: (apiKey, clientOpts) => h().client(apiKey, clientOpts),
         keys: () => h().keys(),
         post: (body, headers) => h().post(body, headers),

@@ -4,7 +4,13 @@ import { det, sleep, useHarness } from "./harness";
 
 async function lookups(registry: Registry, tier: string): Promise<number> {
     const m = await registry.getSingleMetric("cache_lookup_duration_seconds")!.get();
-    return m.values.filter((v) => (v as { metricName?: string }).metricName === "cache_lookup_duration_seconds_count" && v.labels.tier === tier).reduce((a, v) => a + v.value, 0);
+    return m.values
+        .filter(
+            (v) =>
+                (v as { metricName?: string }).metricName === "cache_lookup_duration_seconds_count" &&
+                v.labels.tier === tier,
+        )
+        .reduce((a, v) => a + v.value, 0);
 }
 
 describe("chat-cache in-process LRU tier", function () {

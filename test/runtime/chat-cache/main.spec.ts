@@ -16,7 +16,11 @@ interface Proc {
 }
 
 function run(env: Record<string, string>): Proc {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? "", ...env },
+        stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     child.stdout?.on("data", (d) => (out += d.toString()));
     child.stderr?.on("data", (d) => (out += d.toString()));
@@ -46,7 +50,14 @@ describe("chat-cache main (process)", function () {
 
     it("on SIGTERM stops accepting, finishes in-flight requests, flushes cache writes and exits 0; logs hold no prompt or key", async () => {
         const port = await freePort();
-        const p = run({ PORT: String(port), HOST: "127.0.0.1", UPSTREAM_BASE_URL: fake.baseURL, REDIS_URL: redis.url, CACHE_KEY_PREFIX: "mainspec", LOG_LEVEL: "debug" });
+        const p = run({
+            PORT: String(port),
+            HOST: "127.0.0.1",
+            UPSTREAM_BASE_URL: fake.baseURL,
+            REDIS_URL: redis.url,
+            CACHE_KEY_PREFIX: "mainspec",
+            LOG_LEVEL: "debug",
+        });
         let proc: Proc | undefined = p;
         try {
             await until(() => p.out().includes("chat-cache listening"), 20000, "listening");

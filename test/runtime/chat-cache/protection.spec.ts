@@ -58,8 +58,15 @@ describe("chat-cache upstream protection", function () {
         h.fake.behave = () => ({
             kind: "error",
             status: 429,
-            body: { error: { message: "slow down", type: "rate_limit_error", param: null, code: "rate_limit_exceeded" } },
-            headers: { "retry-after": "7", "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "7s", "set-cookie": "no=leak" },
+            body: {
+                error: { message: "slow down", type: "rate_limit_error", param: null, code: "rate_limit_exceeded" },
+            },
+            headers: {
+                "retry-after": "7",
+                "x-ratelimit-remaining-requests": "0",
+                "x-ratelimit-reset-requests": "7s",
+                "set-cookie": "no=leak",
+            },
         });
         const res = await h.post(det("limited"));
         expect(res.status).to.equal(429);
@@ -67,8 +74,14 @@ describe("chat-cache upstream protection", function () {
         expect(res.headers.get("x-ratelimit-remaining-requests")).to.equal("0");
         expect(res.headers.get("x-ratelimit-reset-requests")).to.equal("7s");
         expect(res.headers.get("set-cookie")).to.equal(null);
-        expect(await jsonOf(res)).to.deep.equal({ error: { message: "slow down", type: "rate_limit_error", param: null, code: "rate_limit_exceeded" } });
-        h.fake.behave = () => ({ kind: "error", status: 401, body: { error: { message: "bad key", type: "authentication_error", param: null, code: "invalid_api_key" } } });
+        expect(await jsonOf(res)).to.deep.equal({
+            error: { message: "slow down", type: "rate_limit_error", param: null, code: "rate_limit_exceeded" },
+        });
+        h.fake.behave = () => ({
+            kind: "error",
+            status: 401,
+            body: { error: { message: "bad key", type: "authentication_error", param: null, code: "invalid_api_key" } },
+        });
         let caught: unknown;
         try {
             await h.client().chat.completions.create(detParams("auth"));

@@ -8,13 +8,17 @@ describe("chat-cache proxy", function () {
     describe("POST /v1/chat/completions", () => {
         it("answers a miss from the upstream, then the same request from the cache through the official client", async () => {
             const client = h.client();
-            const first = await client.chat.completions.create({ model: "gpt-4o-mini", temperature: 0, messages: [{ role: "user", content: "What is 2+2?" }] }).withResponse();
+            const first = await client.chat.completions
+                .create({ model: "gpt-4o-mini", temperature: 0, messages: [{ role: "user", content: "What is 2+2?" }] })
+                .withResponse();
             expect(first.response.headers.get("x-cache-status")).to.equal("MISS");
             expect(first.response.headers.get("x-request-id")).to.match(/^[0-9a-f-]{36}$/);
             expect(first.data.choices[0].message.content).to.equal("Answer #1");
             await until(async () => (await h.keys()).length === 1, 2000, "redis write");
 
-            const second = await client.chat.completions.create({ model: "gpt-4o-mini", temperature: 0, messages: [{ role: "user", content: "What is 2+2?" }] }).withResponse();
+            const second = await client.chat.completions
+                .create({ model: "gpt-4o-mini", temperature: 0, messages: [{ role: "user", content: "What is 2+2?" }] })
+                .withResponse();
             expect(second.response.headers.get("x-cache-status")).to.equal("HIT");
             expect(second.response.headers.get("age")).to.match(/^\d+$/);
             expect(second.data.choices[0].message.content).to.equal("Answer #1");
@@ -48,7 +52,9 @@ describe("chat-cache proxy", function () {
             expect(h.fake.calls).to.equal(2);
             const a2 = await h.client("sk-tenant-a").chat.completions.create(detParams("same prompt")).withResponse();
             expect(a2.response.headers.get("x-cache-status")).to.equal("HIT");
-            expect((a2.data as { choices: Array<{ message: { content: string } }> }).choices[0].message.content).to.equal("Answer #1");
+            expect(
+                (a2.data as { choices: Array<{ message: { content: string } }> }).choices[0].message.content,
+            ).to.equal("Answer #1");
         });
 
         it("partitions by x-tenant-id inside one API key", async () => {
@@ -154,7 +160,19 @@ describe("chat-cache proxy", function () {
         it("GET /metrics exposes the cache metrics in Prometheus text format", async () => {
             await h.post(det("m"));
             const text = await (await fetch(`${h.url}/metrics`)).text();
-            for (const name of ["cache_requests_total", "cache_lookup_duration_seconds", "upstream_request_duration_seconds", "upstream_time_to_first_token_seconds", "upstream_in_flight", "upstream_queue_depth", "upstream_rejections_total", "redis_errors_total", "redis_circuit_open", "redis_up", "cache_saved_tokens_total"]) {
+            for (const name of [
+                "cache_requests_total",
+                "cache_lookup_duration_seconds",
+                "upstream_request_duration_seconds",
+                "upstream_time_to_first_token_seconds",
+                "upstream_in_flight",
+                "upstream_queue_depth",
+                "upstream_rejections_total",
+                "redis_errors_total",
+                "redis_circuit_open",
+                "redis_up",
+                "cache_saved_tokens_total",
+            ]) {
                 expect(text).to.include(`# TYPE ${name} `);
             }
             expect(text).to.match(/cache_requests_total\{result="miss",ttl_class="default"\} 1/);

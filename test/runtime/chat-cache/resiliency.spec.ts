@@ -29,7 +29,8 @@ describe("chat-cache Redis failures (fail open)", function () {
                     sent++;
                     const s = res.headers.get("x-cache-status") ?? "none";
                     statuses[s] = (statuses[s] ?? 0) + 1;
-                    if (res.status !== 200 || !json.choices) failures.push(`${res.status} ${JSON.stringify(json).slice(0, 200)}`);
+                    if (res.status !== 200 || !json.choices)
+                        failures.push(`${res.status} ${JSON.stringify(json).slice(0, 200)}`);
                 } catch (err) {
                     failures.push(String(err));
                 }

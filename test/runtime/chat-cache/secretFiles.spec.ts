@@ -12,21 +12,33 @@ const env = { UPSTREAM_BASE_URL: "http://llm:8000/v1", REDIS_URL: "redis://127.0
 
 describe("chat-cache secrets as files", () => {
     let dir: string;
-    before(() => { dir = mkdtempSync(join(tmpdir(), "chat-cache-secrets-")); });
+    before(() => {
+        dir = mkdtempSync(join(tmpdir(), "chat-cache-secrets-"));
+    });
     after(() => rmSync(dir, { recursive: true, force: true }));
 
     it("reads the Redis password and upstream key from *_FILE (Docker secrets), trimming one trailing newline", () => {
         writeFileSync(join(dir, "redis"), "r3dis-pass\n");
         writeFileSync(join(dir, "key"), "sk-upstream-key");
-        const c = loadConfig({ ...env, REDIS_PASSWORD_FILE: join(dir, "redis"), UPSTREAM_API_KEY_FILE: join(dir, "key") });
+        const c = loadConfig({
+            ...env,
+            REDIS_PASSWORD_FILE: join(dir, "redis"),
+            UPSTREAM_API_KEY_FILE: join(dir, "key"),
+        });
         expect(c.redisPassword).to.equal("r3dis-pass");
         expect(c.upstreamApiKey).to.equal("sk-upstream-key");
     });
 
     it("names the variable when the file is missing or empty, without printing contents", () => {
-        expect(() => loadConfig({ ...env, REDIS_PASSWORD_FILE: join(dir, "nope") })).to.throw(ConfigError, /REDIS_PASSWORD_FILE points at .*nope, which cannot be read/);
+        expect(() => loadConfig({ ...env, REDIS_PASSWORD_FILE: join(dir, "nope") })).to.throw(
+            ConfigError,
+            /REDIS_PASSWORD_FILE points at .*nope, which cannot be read/,
+        );
         writeFileSync(join(dir, "empty"), "");
-        expect(() => loadConfig({ ...env, UPSTREAM_API_KEY_FILE: join(dir, "empty") })).to.throw(ConfigError, /UPSTREAM_API_KEY_FILE points at .*empty, which is empty/);
+        expect(() => loadConfig({ ...env, UPSTREAM_API_KEY_FILE: join(dir, "empty") })).to.throw(
+            ConfigError,
+            /UPSTREAM_API_KEY_FILE points at .*empty, which is empty/,
+        );
     });
 
     describe("against a password-protected redis-server", () => {
@@ -37,7 +49,9 @@ describe("chat-cache secrets as files", () => {
             await admin.config("SET", "requirepass", "file-secret-pw");
             admin.disconnect();
         });
-        after(async () => { await server.close(); });
+        after(async () => {
+            await server.close();
+        });
 
         it("authenticates with the password from the file", async () => {
             writeFileSync(join(dir, "pw"), "file-secret-pw\n");
@@ -57,8 +71,14 @@ describe("chat-cache secrets as files", () => {
             const seen: string[] = [];
             client.on("error", (e: Error) => seen.push(String(e)));
             try {
-                const connectError = await client.connect().then(() => undefined, (e: Error) => String(e));
-                const setError = await client.set("k", "v").then(() => undefined, (e: Error) => String(e));
+                const connectError = await client.connect().then(
+                    () => undefined,
+                    (e: Error) => String(e),
+                );
+                const setError = await client.set("k", "v").then(
+                    () => undefined,
+                    (e: Error) => String(e),
+                );
                 expect(setError, "SET must fail without the password").to.be.a("string");
                 expect([connectError, setError, ...seen].join("\n")).to.match(/NOAUTH|Authentication required/);
             } finally {

@@ -33,7 +33,10 @@ describe("chat-cache streaming", function () {
 
     it("replays a stream hit as proper SSE that the official client parses, with usage when asked", async () => {
         const content = async () => {
-            const s = await h.client().chat.completions.create(detStream("replay", { stream_options: { include_usage: true } })).withResponse();
+            const s = await h
+                .client()
+                .chat.completions.create(detStream("replay", { stream_options: { include_usage: true } }))
+                .withResponse();
             let text = "";
             let usage: unknown = null;
             const ids = new Set<string>();
@@ -72,7 +75,9 @@ describe("chat-cache streaming", function () {
         expect(s.response.headers.get("content-type")).to.include("text/event-stream");
         let text = "";
         for await (const c of s.data) text += c.choices[0]?.delta?.content ?? "";
-        expect(text).to.equal((plain as { choices: Array<{ message: { content: string } }> }).choices[0].message.content);
+        expect(text).to.equal(
+            (plain as { choices: Array<{ message: { content: string } }> }).choices[0].message.content,
+        );
 
         const streamed = await h.client().chat.completions.create(detStream("stream first"));
         let streamedText = "";
@@ -86,15 +91,30 @@ describe("chat-cache streaming", function () {
     });
 
     it("assembles streamed tool calls and replays them", async () => {
-        h.fake.behave = () => ({ kind: "ok", toolCalls: [{ id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }] });
-        const body = detParams("weather?", { tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } }] });
+        h.fake.behave = () => ({
+            kind: "ok",
+            toolCalls: [{ id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }],
+        });
+        const body = detParams("weather?", {
+            tools: [
+                {
+                    type: "function",
+                    function: {
+                        name: "get_weather",
+                        parameters: { type: "object", properties: { city: { type: "string" } } },
+                    },
+                },
+            ],
+        });
         const s1 = await h.client().chat.completions.create({ ...body, stream: true });
         for await (const _ of s1) void _;
         await until(async () => (await h.keys()).length === 1, 2000, "redis write");
         const hit = await h.client().chat.completions.create(body).withResponse();
         expect(hit.response.headers.get("x-cache-status")).to.equal("HIT");
         expect(hit.data.choices[0].finish_reason).to.equal("tool_calls");
-        expect(hit.data.choices[0].message.tool_calls).to.deep.equal([{ id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }]);
+        expect(hit.data.choices[0].message.tool_calls).to.deep.equal([
+            { id: "call_1", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+        ]);
         const replay = await h.client().chat.completions.create({ ...body, stream: true });
         let args = "";
         for await (const c of replay) args += c.choices[0]?.delta?.tool_calls?.[0]?.function?.arguments ?? "";

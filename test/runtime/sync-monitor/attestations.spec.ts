@@ -15,7 +15,12 @@ import { valueHmac } from "../../../runtime/sync-monitor/src/ledger";
 import { loadConfig } from "../../../runtime/sync-monitor/src/config";
 import { ConfigError } from "../../../runtime/sync-monitor/src/errors";
 import { makeGithubToken } from "../../../runtime/sync-monitor/src/exposure";
-import { attestationHmac, parseAttestations, planAttestationImports, ATTESTED_GH_STATUS } from "../../../runtime/sync-monitor/src/attestations";
+import {
+    attestationHmac,
+    parseAttestations,
+    planAttestationImports,
+    ATTESTED_GH_STATUS,
+} from "../../../runtime/sync-monitor/src/attestations";
 
 const ROOT = join(__dirname, "../../..");
 const ESC_ENV = "sophia/platform/prod";
@@ -25,14 +30,31 @@ const B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const rand = (n: number) => Array.from(randomBytes(n), (b) => B62[b % 62]).join("");
 
 type Ref = typeof ORG | typeof REPO | typeof ENV;
-interface Entry { scope: string; target: string; name: string; valueHmac: string; updatedAt: string | null }
+interface Entry {
+    scope: string;
+    target: string;
+    name: string;
+    valueHmac: string;
+    updatedAt: string | null;
+}
 
-const idOf = (ref: Ref): string => (ref.scope === "org" ? ref.owner : ref.scope === "repo" ? `${ref.owner}/${ref.repo}` : `${ref.owner}/${ref.repo}:${ref.environment}`);
+const idOf = (ref: Ref): string =>
+    ref.scope === "org"
+        ? ref.owner
+        : ref.scope === "repo"
+          ? `${ref.owner}/${ref.repo}`
+          : `${ref.owner}/${ref.repo}:${ref.environment}`;
 
 /** Writes a secret into the fake GitHub as Pulumi would and returns the attestation Pulumi would render for it. */
 function pulumiWrites(h: Harness, ref: Ref, name: string, value: string): Entry {
     h.gh.setSecret(ref, name, value);
-    return { scope: ref.scope, target: idOf(ref), name, valueHmac: valueHmac(HMAC_KEY, value), updatedAt: h.gh.meta(ref, name)!.updated_at };
+    return {
+        scope: ref.scope,
+        target: idOf(ref),
+        name,
+        valueHmac: valueHmac(HMAC_KEY, value),
+        updatedAt: h.gh.meta(ref, name)!.updated_at,
+    };
 }
 
 /** Pulumi writes every secret of {@link baseConfig} with the values of {@link VALUES}. */
@@ -54,10 +76,29 @@ function attestationFile(entries: unknown[], extra: Record<string, unknown> = {}
 
 /** The harness's monitor, rebuilt with an attestation file (the harness itself does not pass one). */
 function withAttestations(h: Harness, path: string | undefined): Monitor {
-    const alerter = new Alerter({ url: h.am.url, logger: h.logger, metrics: h.metrics, redactor: h.redactor, scanner: h.scanner, clock: h.clock, ttlMs: 900_000 });
+    const alerter = new Alerter({
+        url: h.am.url,
+        logger: h.logger,
+        metrics: h.metrics,
+        redactor: h.redactor,
+        scanner: h.scanner,
+        clock: h.clock,
+        ttlMs: 900_000,
+    });
     h.monitor = createMonitor({
-        config: h.config, github: h.github, esc: createEscClient(h.esc.url, ESC_TOKEN), ledger: h.ledger, alerter, metrics: h.metrics,
-        logger: h.logger, redactor: h.redactor, scanner: h.scanner, hmacKey: HMAC_KEY, clock: h.clock, budget: h.budget, attestationsFile: path,
+        config: h.config,
+        github: h.github,
+        esc: createEscClient(h.esc.url, ESC_TOKEN),
+        ledger: h.ledger,
+        alerter,
+        metrics: h.metrics,
+        logger: h.logger,
+        redactor: h.redactor,
+        scanner: h.scanner,
+        hmacKey: HMAC_KEY,
+        clock: h.clock,
+        budget: h.budget,
+        attestationsFile: path,
     });
     return h.monitor;
 }
@@ -78,7 +119,11 @@ describe("sync-monitor write attestations", function () {
         const entries = pulumiWritesAll(h);
         // Without attestations the monitor cannot verify a single one of them.
         const before = await withAttestations(h, undefined).runCheck({ dryRun: true });
-        expect(kindsOf(before)).to.deep.equal(["unverifiable:NPM_TOKEN", "unverifiable:SOPHIA_DB_PASSWORD", "unverifiable:SOPHIA_DEPLOY_KEY"]);
+        expect(kindsOf(before)).to.deep.equal([
+            "unverifiable:NPM_TOKEN",
+            "unverifiable:SOPHIA_DB_PASSWORD",
+            "unverifiable:SOPHIA_DEPLOY_KEY",
+        ]);
         expect(before.healthPercent).to.equal(0);
 
         const m = withAttestations(h, attestationFile(entries));
@@ -98,7 +143,9 @@ describe("sync-monitor write attestations", function () {
 
         const { rows } = await h.pool.query("SELECT * FROM sync_ledger ORDER BY name");
         expect(rows.map((x) => `${x.scope}|${x.target}|${x.name}`)).to.deep.equal([
-            "org|acme|NPM_TOKEN", "repo|acme/api|SOPHIA_DB_PASSWORD", "environment|acme/api:production|SOPHIA_DEPLOY_KEY",
+            "org|acme|NPM_TOKEN",
+            "repo|acme/api|SOPHIA_DB_PASSWORD",
+            "environment|acme/api:production|SOPHIA_DEPLOY_KEY",
         ]);
         for (const row of rows) {
             const e = entries.find((x) => x.name === row.name)!;
@@ -110,7 +157,10 @@ describe("sync-monitor write attestations", function () {
             expect((row.pushed_at as Date).toISOString()).to.equal(new Date(e.updatedAt!).toISOString());
         }
         const imported = logsOf(h).filter((l) => l.msg === "attestations imported into the ledger");
-        expect(imported.map((l) => [l.imported, l.writer, l.recorded])).to.deep.equal([[3, "pulumi", false], [3, "pulumi", true]]);
+        expect(imported.map((l) => [l.imported, l.writer, l.recorded])).to.deep.equal([
+            [3, "pulumi", false],
+            [3, "pulumi", true],
+        ]);
 
         // Re-reading the unchanged file at the next check imports nothing again.
         h.logs.length = 0;
@@ -125,22 +175,39 @@ describe("sync-monitor write attestations", function () {
         expect(kindsOf(r)).to.deep.equal(["stale:NPM_TOKEN"]);
         expect(r.drift[0].detail).to.equal("ESC changed since revision 0");
         // The heal plan treats it like any stale secret: low risk, runs automatically.
-        expect(r.plan).to.deep.equal([{
-            action: "put", risk: "low", kind: "stale", scope: "org", target: "acme", name: "NPM_TOKEN",
-            reason: "ESC value changed since our last write", wouldRun: "automatically",
-        }]);
+        expect(r.plan).to.deep.equal([
+            {
+                action: "put",
+                risk: "low",
+                kind: "stale",
+                scope: "org",
+                target: "acme",
+                name: "NPM_TOKEN",
+                reason: "ESC value changed since our last write",
+                wouldRun: "automatically",
+            },
+        ]);
     });
 
     it("reports tampered when GitHub's updated_at is later than the attested one beyond the clock skew", async () => {
         h = await start(baseConfig({ thresholds: { clockSkewSeconds: 5 } }));
         const entries = pulumiWritesAll(h);
-        const shift = (e: Entry, seconds: number): Entry => ({ ...e, updatedAt: new Date(Date.parse(e.updatedAt!) - seconds * 1000).toISOString() });
+        const shift = (e: Entry, seconds: number): Entry => ({
+            ...e,
+            updatedAt: new Date(Date.parse(e.updatedAt!) - seconds * 1000).toISOString(),
+        });
         // NPM_TOKEN attested 3 s before GitHub's stamp (within 5 s skew), SOPHIA_DB_PASSWORD 30 s before (beyond it).
         const file = attestationFile([shift(entries[0], 3), shift(entries[1], 30), entries[2]]);
         const r = await withAttestations(h, file).runCheck({ heal: true });
         expect(kindsOf(r)).to.deep.equal(["tampered:SOPHIA_DB_PASSWORD"]);
-        expect(r.heals.map((x) => `${x.kind}:${x.risk}:${x.outcome}`)).to.deep.equal(["tampered:high:awaiting approval"]);
-        expect(h.am.posted.filter((a) => a.labels.drift === "tampered").map((a) => `${a.labels.secret}:${a.labels.severity}`)).to.deep.equal(["SOPHIA_DB_PASSWORD:critical"]);
+        expect(r.heals.map((x) => `${x.kind}:${x.risk}:${x.outcome}`)).to.deep.equal([
+            "tampered:high:awaiting approval",
+        ]);
+        expect(
+            h.am.posted
+                .filter((a) => a.labels.drift === "tampered")
+                .map((a) => `${a.labels.secret}:${a.labels.severity}`),
+        ).to.deep.equal(["SOPHIA_DB_PASSWORD:critical"]);
     });
 
     it("leaves secrets without a usable attestation unverifiable and never imports names outside the mapping", async () => {
@@ -156,15 +223,29 @@ describe("sync-monitor write attestations", function () {
         ]);
         const r = await withAttestations(h, file).runCheck();
         expect(kindsOf(r)).to.deep.equal([
-            "extra:SOPHIA_NOT_MAPPED", "unverifiable:NPM_TOKEN", "unverifiable:SOPHIA_DB_PASSWORD", "unverifiable:SOPHIA_DEPLOY_KEY",
+            "extra:SOPHIA_NOT_MAPPED",
+            "unverifiable:NPM_TOKEN",
+            "unverifiable:SOPHIA_DB_PASSWORD",
+            "unverifiable:SOPHIA_DEPLOY_KEY",
         ]);
         // extra, but not owned: the ledger never learnt the unmapped name, so it can never be deleted by a heal.
-        expect(r.drift.find((d) => d.name === "SOPHIA_NOT_MAPPED")!.detail).to.equal("matches nameRules.ownedPattern, not owned");
+        expect(r.drift.find((d) => d.name === "SOPHIA_NOT_MAPPED")!.detail).to.equal(
+            "matches nameRules.ownedPattern, not owned",
+        );
         expect((await h.pool.query("SELECT 1 FROM sync_ledger")).rowCount).to.equal(0);
         const logs = logsOf(h);
-        expect(logs.find((l) => l.msg === "attestation without updatedAt ignored")).to.include({ level: 20, name: "SOPHIA_DB_PASSWORD" });
-        expect(logs.find((l) => l.msg === "attestation ignored: not in the mapping")).to.include({ level: 40, name: "SOPHIA_NOT_MAPPED" });
-        expect(logs.find((l) => l.msg === "attestation ignored: updatedAt in the future")).to.include({ level: 40, name: "NPM_TOKEN" });
+        expect(logs.find((l) => l.msg === "attestation without updatedAt ignored")).to.include({
+            level: 20,
+            name: "SOPHIA_DB_PASSWORD",
+        });
+        expect(logs.find((l) => l.msg === "attestation ignored: not in the mapping")).to.include({
+            level: 40,
+            name: "SOPHIA_NOT_MAPPED",
+        });
+        expect(logs.find((l) => l.msg === "attestation ignored: updatedAt in the future")).to.include({
+            level: 40,
+            name: "NPM_TOKEN",
+        });
     });
 
     it("does not let an older attestation overwrite a later heal, but imports a newer Pulumi write", async () => {
@@ -177,7 +258,9 @@ describe("sync-monitor write attestations", function () {
         const v2 = { ...VALUES, api: { ...VALUES.api, dbPassword: "db-value-2" } };
         h.esc.setEnvironment(ESC_ENV, v2, SECRETS);
         const healing = await m.runCheck({ heal: true });
-        expect(healing.heals.map((x) => `${x.kind}:${x.name}:${x.outcome}`)).to.deep.equal(["stale:SOPHIA_DB_PASSWORD:pushed (HTTP 204)"]);
+        expect(healing.heals.map((x) => `${x.kind}:${x.name}:${x.outcome}`)).to.deep.equal([
+            "stale:SOPHIA_DB_PASSWORD:pushed (HTTP 204)",
+        ]);
         expect(h.gh.value(REPO, "SOPHIA_DB_PASSWORD")).to.equal("db-value-2");
         const healed = (await h.pool.query("SELECT * FROM sync_ledger WHERE name = 'SOPHIA_DB_PASSWORD'")).rows[0];
         expect(healed.gh_status).to.equal(204);
@@ -213,15 +296,31 @@ describe("sync-monitor write attestations", function () {
     });
 
     it("canary: values and attested HMACs never reach logs, reports, alerts, metrics, history or HTTP", async () => {
-        const canaries = { npm: `canary-npm-${rand(24)}`, db: makeGithubToken("ghp", rand(30)), deploy: `canary-deploy-${rand(24)}` };
-        const values = { github: { npmToken: canaries.npm }, api: { dbPassword: canaries.db, deployKey: canaries.deploy } };
+        const canaries = {
+            npm: `canary-npm-${rand(24)}`,
+            db: makeGithubToken("ghp", rand(30)),
+            deploy: `canary-deploy-${rand(24)}`,
+        };
+        const values = {
+            github: { npmToken: canaries.npm },
+            api: { dbPassword: canaries.db, deployKey: canaries.deploy },
+        };
         h = await world.start({ config: baseConfig(), values, secrets: SECRETS, seed: seedAcme });
         // Pulumi wrote an old npm value (stale), the rest current; a human later changed the deploy key (tampered).
         const entries = pulumiWritesAll(h, { ...values, github: { npmToken: `${canaries.npm}-old` } });
         const path = attestationFile(entries);
         h.gh.setSecret(ENV, "SOPHIA_DEPLOY_KEY", `${canaries.deploy}-by-hand`);
         const m = withAttestations(h, path);
-        const server: Server = createServer(createApp({ monitor: m, registry: h.registry, redactor: h.redactor, logger: h.logger, ledger: h.ledger, adminToken: "admin-token-0123456789abcdef" }));
+        const server: Server = createServer(
+            createApp({
+                monitor: m,
+                registry: h.registry,
+                redactor: h.redactor,
+                logger: h.logger,
+                ledger: h.ledger,
+                adminToken: "admin-token-0123456789abcdef",
+            }),
+        );
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
         const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
         const bodies: string[] = [];
@@ -230,14 +329,31 @@ describe("sync-monitor write attestations", function () {
             expect(kindsOf(reports[0])).to.deep.equal(["stale:NPM_TOKEN", "tampered:SOPHIA_DEPLOY_KEY"]);
             expect(h.gh.value(ORG, "NPM_TOKEN")).to.equal(canaries.npm); // stale healed with the real value
             // A producer bug that writes a value where its HMAC belongs: the error names the entry, never the value.
-            writeFileSync(path, JSON.stringify({ version: 1, writer: "pulumi", escEnvironment: ESC_ENV, entries: [{ ...entries[0], valueHmac: canaries.npm }] }));
+            writeFileSync(
+                path,
+                JSON.stringify({
+                    version: 1,
+                    writer: "pulumi",
+                    escEnvironment: ESC_ENV,
+                    entries: [{ ...entries[0], valueHmac: canaries.npm }],
+                }),
+            );
             reports.push(await m.runCheck());
-            expect(reports[3].error).to.equal("SYNC_ATTESTATIONS_FILE: `entries[0].valueHmac` must be 64 hex characters (HMAC-SHA256 of the written value under SYNC_HMAC_KEY).");
+            expect(reports[3].error).to.equal(
+                "SYNC_ATTESTATIONS_FILE: `entries[0].valueHmac` must be 64 hex characters (HMAC-SHA256 of the written value under SYNC_HMAC_KEY).",
+            );
             // Broken JSON right after a value: V8 would quote the text around the error; the message must not.
             writeFileSync(path, `{"version":1,"entries":[{"name":"${canaries.db}" oops}]}`);
             reports.push(await m.runCheck());
-            expect(reports[4].error).to.match(/^SYNC_ATTESTATIONS_FILE: the file is not valid JSON \(error at position \d+\)/);
-            for (const p of ["/api/v1/secret-sync/health", "/api/v1/secret-sync/alerts", "/api/v1/secret-sync/heals", "/metrics"]) {
+            expect(reports[4].error).to.match(
+                /^SYNC_ATTESTATIONS_FILE: the file is not valid JSON \(error at position \d+\)/,
+            );
+            for (const p of [
+                "/api/v1/secret-sync/health",
+                "/api/v1/secret-sync/alerts",
+                "/api/v1/secret-sync/heals",
+                "/metrics",
+            ]) {
                 bodies.push(await (await fetch(`${base}${p}`)).text());
             }
             const { rows } = await h.pool.query("SELECT report::text AS r FROM sync_checks");
@@ -254,7 +370,8 @@ describe("sync-monitor write attestations", function () {
             for (const [where, text] of haystacks) {
                 for (const f of forms) if (text.includes(f)) expect.fail(`a canary form leaked into ${where}`);
                 // The attested HMACs stay in the file and the ledger table.
-                for (const e of entries) if (text.includes(e.valueHmac)) expect.fail(`an attested HMAC appeared in ${where}`);
+                for (const e of entries)
+                    if (text.includes(e.valueHmac)) expect.fail(`an attested HMAC appeared in ${where}`);
             }
             expect(h.logs.length).to.be.greaterThan(5);
         } finally {
@@ -276,9 +393,20 @@ describe("sync-monitor attestation file validation (SYNC_ATTESTATIONS_FILE)", ()
         PULUMI_ACCESS_TOKEN: "pul-token-for-config-tests",
         DATABASE_URL: "postgres://sync@127.0.0.1:5432/sync",
     };
-    const good = { scope: "repo", target: "acme/api", name: "SOPHIA_DB_PASSWORD", valueHmac: "ab".repeat(32), updatedAt: "2026-11-26T12:00:00Z" };
-    const doc = (o: Record<string, unknown> = {}) => JSON.stringify({ version: 1, writer: "pulumi", escEnvironment: ESC_ENV, entries: [good], ...o });
-    const loadWith = (text: string | null) => loadConfig({ ...env, SYNC_ATTESTATIONS_FILE: text === null ? join(cfgDir, "nope.json") : file(`a-${rand(6)}.json`, text) });
+    const good = {
+        scope: "repo",
+        target: "acme/api",
+        name: "SOPHIA_DB_PASSWORD",
+        valueHmac: "ab".repeat(32),
+        updatedAt: "2026-11-26T12:00:00Z",
+    };
+    const doc = (o: Record<string, unknown> = {}) =>
+        JSON.stringify({ version: 1, writer: "pulumi", escEnvironment: ESC_ENV, entries: [good], ...o });
+    const loadWith = (text: string | null) =>
+        loadConfig({
+            ...env,
+            SYNC_ATTESTATIONS_FILE: text === null ? join(cfgDir, "nope.json") : file(`a-${rand(6)}.json`, text),
+        });
     const errorOf = (text: string | null): string => {
         try {
             loadWith(text);
@@ -293,7 +421,9 @@ describe("sync-monitor attestation file validation (SYNC_ATTESTATIONS_FILE)", ()
         expect(loadConfig(env).attestationsFile).to.equal(undefined);
         expect(loadWith(doc()).attestationsFile).to.match(/a-\w+\.json$/);
         expect(loadWith(doc({ entries: [] })).attestationsFile).to.be.a("string");
-        expect(loadWith(doc({ entries: [{ ...good, updatedAt: null, valueHmac: "AB".repeat(32) }] })).attestationsFile).to.be.a("string");
+        expect(
+            loadWith(doc({ entries: [{ ...good, updatedAt: null, valueHmac: "AB".repeat(32) }] })).attestationsFile,
+        ).to.be.a("string");
     });
 
     const cases: [string, string | null, RegExp][] = [
@@ -304,16 +434,56 @@ describe("sync-monitor attestation file validation (SYNC_ATTESTATIONS_FILE)", ()
         ["a missing writer", doc({ writer: "" }), /`writer` must be a non-empty string/],
         ["an unknown top-level key", doc({ extra: true }), /`extra` is not a known key/],
         ["entries that are not a list", doc({ entries: {} }), /`entries` must be a list/],
-        ["another ESC environment", doc({ escEnvironment: "sophia/platform/staging" }), /`escEnvironment` is sophia\/platform\/staging, but SYNC_CONFIG's esc.environment is sophia\/platform\/prod/],
-        ["a malformed ESC environment", doc({ escEnvironment: "prod" }), /`escEnvironment` must be the ESC environment `org\/project\/env`/],
-        ["an unknown scope", doc({ entries: [good, { ...good, scope: "team" }] }), /^SYNC_ATTESTATIONS_FILE: `entries\[1\]\.scope` must be one of org, repo, environment\.$/],
-        ["a target that does not fit its scope", doc({ entries: [{ ...good, scope: "environment" }] }), /`entries\[0\]\.target` must be a target id for scope environment \(`owner\/repo:environment`\)/],
-        ["short hex", doc({ entries: [{ ...good, valueHmac: "abcd" }] }), /^SYNC_ATTESTATIONS_FILE: `entries\[0\]\.valueHmac` must be 64 hex characters/],
-        ["non-hex characters", doc({ entries: [good, good, { ...good, name: "X", valueHmac: "zz".repeat(32) }] }), /`entries\[2\]\.valueHmac` must be 64 hex/],
-        ["a bad timestamp", doc({ entries: [{ ...good, updatedAt: "yesterday" }] }), /`entries\[0\]\.updatedAt` must be an ISO 8601 timestamp/],
-        ["a missing updatedAt", doc({ entries: [{ scope: "repo", target: "acme/api", name: "A", valueHmac: good.valueHmac }] }), /`entries\[0\]\.updatedAt` is required/],
-        ["an unknown entry key", doc({ entries: [{ ...good, value: "x" }] }), /`entries\[0\]\.value` is not a known key/],
-        ["a duplicate entry", doc({ entries: [good, { ...good, name: "sophia_db_password" }] }), /`entries\[1\]` repeats `entries\[0\]`/],
+        [
+            "another ESC environment",
+            doc({ escEnvironment: "sophia/platform/staging" }),
+            /`escEnvironment` is sophia\/platform\/staging, but SYNC_CONFIG's esc.environment is sophia\/platform\/prod/,
+        ],
+        [
+            "a malformed ESC environment",
+            doc({ escEnvironment: "prod" }),
+            /`escEnvironment` must be the ESC environment `org\/project\/env`/,
+        ],
+        [
+            "an unknown scope",
+            doc({ entries: [good, { ...good, scope: "team" }] }),
+            /^SYNC_ATTESTATIONS_FILE: `entries\[1\]\.scope` must be one of org, repo, environment\.$/,
+        ],
+        [
+            "a target that does not fit its scope",
+            doc({ entries: [{ ...good, scope: "environment" }] }),
+            /`entries\[0\]\.target` must be a target id for scope environment \(`owner\/repo:environment`\)/,
+        ],
+        [
+            "short hex",
+            doc({ entries: [{ ...good, valueHmac: "abcd" }] }),
+            /^SYNC_ATTESTATIONS_FILE: `entries\[0\]\.valueHmac` must be 64 hex characters/,
+        ],
+        [
+            "non-hex characters",
+            doc({ entries: [good, good, { ...good, name: "X", valueHmac: "zz".repeat(32) }] }),
+            /`entries\[2\]\.valueHmac` must be 64 hex/,
+        ],
+        [
+            "a bad timestamp",
+            doc({ entries: [{ ...good, updatedAt: "yesterday" }] }),
+            /`entries\[0\]\.updatedAt` must be an ISO 8601 timestamp/,
+        ],
+        [
+            "a missing updatedAt",
+            doc({ entries: [{ scope: "repo", target: "acme/api", name: "A", valueHmac: good.valueHmac }] }),
+            /`entries\[0\]\.updatedAt` is required/,
+        ],
+        [
+            "an unknown entry key",
+            doc({ entries: [{ ...good, value: "x" }] }),
+            /`entries\[0\]\.value` is not a known key/,
+        ],
+        [
+            "a duplicate entry",
+            doc({ entries: [good, { ...good, name: "sophia_db_password" }] }),
+            /`entries\[1\]` repeats `entries\[0\]`/,
+        ],
     ];
     for (const [what, text, re] of cases) {
         it(`rejects ${what} with an error naming the variable`, () => {
@@ -325,7 +495,11 @@ describe("sync-monitor attestation file validation (SYNC_ATTESTATIONS_FILE)", ()
 
     it("never quotes file content in errors", () => {
         const value = `canary-${rand(24)}`;
-        for (const text of [doc({ entries: [{ ...good, valueHmac: value }] }), `{"entries":[{"valueHmac":${value}}]}`, doc({ entries: [{ ...good, scope: value }] })]) {
+        for (const text of [
+            doc({ entries: [{ ...good, valueHmac: value }] }),
+            `{"entries":[{"valueHmac":${value}}]}`,
+            doc({ entries: [{ ...good, scope: value }] }),
+        ]) {
             expect(errorOf(text)).not.to.contain(value.slice(8));
         }
     });
@@ -334,43 +508,107 @@ describe("sync-monitor attestation file validation (SYNC_ATTESTATIONS_FILE)", ()
         this.timeout(60_000);
         const bad = file("bad.json", doc({ entries: [{ ...good, scope: "team" }] }));
         const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-            const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(ROOT, "runtime/sync-monitor/src/main.ts"), "--health-check"], {
-                cwd: ROOT, env: { PATH: process.env.PATH ?? "", TS_NODE_TRANSPILE_ONLY: "true", ...env, SYNC_ATTESTATIONS_FILE: bad }, stdio: ["ignore", "ignore", "pipe"],
-            });
+            const child = spawn(
+                process.execPath,
+                [
+                    "-r",
+                    "ts-node/register/transpile-only",
+                    join(ROOT, "runtime/sync-monitor/src/main.ts"),
+                    "--health-check",
+                ],
+                {
+                    cwd: ROOT,
+                    env: {
+                        PATH: process.env.PATH ?? "",
+                        TS_NODE_TRANSPILE_ONLY: "true",
+                        ...env,
+                        SYNC_ATTESTATIONS_FILE: bad,
+                    },
+                    stdio: ["ignore", "ignore", "pipe"],
+                },
+            );
             let stderr = "";
             child.stderr.on("data", (d) => (stderr += d));
             child.on("exit", (code) => resolve({ code, stderr }));
         });
         expect(r.code).to.equal(2);
-        expect(r.stderr).to.contain("SYNC_ATTESTATIONS_FILE: `entries[0].scope` must be one of org, repo, environment.");
+        expect(r.stderr).to.contain(
+            "SYNC_ATTESTATIONS_FILE: `entries[0].scope` must be one of org, repo, environment.",
+        );
     });
 });
 
 describe("sync-monitor attestation import planning", () => {
-    const file = parseAttestations(JSON.stringify({
-        version: 1, writer: "pulumi", escEnvironment: ESC_ENV,
-        entries: [{ scope: "org", target: "acme", name: "npm_token", valueHmac: "AB".repeat(32), updatedAt: "2026-11-26T12:00:00+01:00" }],
-    }));
+    const file = parseAttestations(
+        JSON.stringify({
+            version: 1,
+            writer: "pulumi",
+            escEnvironment: ESC_ENV,
+            entries: [
+                {
+                    scope: "org",
+                    target: "acme",
+                    name: "npm_token",
+                    valueHmac: "AB".repeat(32),
+                    updatedAt: "2026-11-26T12:00:00+01:00",
+                },
+            ],
+        }),
+    );
     const mapped = new Set(["org|acme|NPM_TOKEN"]);
     const now = Date.parse("2026-11-26T12:00:00Z");
-    const ledgerAt = (iso: string) => new Map([["org|acme|NPM_TOKEN", {
-        scope: "org", target: "acme", name: "NPM_TOKEN", escEnv: ESC_ENV, escRevision: 3, valueHmac: "cd".repeat(32),
-        pushedAt: new Date(iso), ghUpdatedAt: new Date(iso), ghStatus: 204,
-    }]]);
+    const ledgerAt = (iso: string) =>
+        new Map([
+            [
+                "org|acme|NPM_TOKEN",
+                {
+                    scope: "org",
+                    target: "acme",
+                    name: "NPM_TOKEN",
+                    escEnv: ESC_ENV,
+                    escRevision: 3,
+                    valueHmac: "cd".repeat(32),
+                    pushedAt: new Date(iso),
+                    ghUpdatedAt: new Date(iso),
+                    ghStatus: 204,
+                },
+            ],
+        ]);
 
     it("normalises names, HMAC case and time zones", () => {
-        expect(file.entries[0]).to.deep.equal({ scope: "org", target: "acme", name: "NPM_TOKEN", valueHmac: "ab".repeat(32), updatedAt: new Date("2026-11-26T11:00:00Z") });
+        expect(file.entries[0]).to.deep.equal({
+            scope: "org",
+            target: "acme",
+            name: "NPM_TOKEN",
+            valueHmac: "ab".repeat(32),
+            updatedAt: new Date("2026-11-26T11:00:00Z"),
+        });
         const plan = planAttestationImports(file, new Map(), mapped, now, 0);
-        expect(plan.imports).to.deep.equal([{
-            scope: "org", target: "acme", name: "NPM_TOKEN", escEnv: ESC_ENV, escRevision: 0, valueHmac: "ab".repeat(32),
-            pushedAt: new Date("2026-11-26T11:00:00Z"), ghUpdatedAt: new Date("2026-11-26T11:00:00Z"), ghStatus: 0,
-        }]);
+        expect(plan.imports).to.deep.equal([
+            {
+                scope: "org",
+                target: "acme",
+                name: "NPM_TOKEN",
+                escEnv: ESC_ENV,
+                escRevision: 0,
+                valueHmac: "ab".repeat(32),
+                pushedAt: new Date("2026-11-26T11:00:00Z"),
+                ghUpdatedAt: new Date("2026-11-26T11:00:00Z"),
+                ghStatus: 0,
+            },
+        ]);
     });
 
     it("imports only when the ledger entry is strictly older", () => {
-        expect(planAttestationImports(file, ledgerAt("2026-11-26T10:59:59Z"), mapped, now, 0).imports).to.have.length(1);
-        expect(planAttestationImports(file, ledgerAt("2026-11-26T11:00:00Z"), mapped, now, 0).imports).to.deep.equal([]);
-        expect(planAttestationImports(file, ledgerAt("2026-11-26T11:30:00Z"), mapped, now, 0).imports).to.deep.equal([]);
+        expect(planAttestationImports(file, ledgerAt("2026-11-26T10:59:59Z"), mapped, now, 0).imports).to.have.length(
+            1,
+        );
+        expect(planAttestationImports(file, ledgerAt("2026-11-26T11:00:00Z"), mapped, now, 0).imports).to.deep.equal(
+            [],
+        );
+        expect(planAttestationImports(file, ledgerAt("2026-11-26T11:30:00Z"), mapped, now, 0).imports).to.deep.equal(
+            [],
+        );
     });
 
     it("computes the producer's HMAC exactly as the monitor does (trimmed key text, JSON for non-strings)", () => {

@@ -15,12 +15,22 @@ const GH_TOKEN = "gh-cli-token-0123456789";
 const ESC_TOKEN = "pul-cli-token";
 const ADMIN = "cli-admin-token-0123456789";
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
 
-function run(args: string[], env: Record<string, string>, opts: { until?: (out: string) => boolean; onReady?: (pid: number) => void } = {}): Promise<Run> {
+function run(
+    args: string[],
+    env: Record<string, string>,
+    opts: { until?: (out: string) => boolean; onReady?: (pid: number) => void } = {},
+): Promise<Run> {
     return new Promise((resolve) => {
         const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", MAIN, ...args], {
-            cwd: ROOT, env: { PATH: process.env.PATH ?? "", TS_NODE_TRANSPILE_ONLY: "true", ...env }, stdio: ["ignore", "pipe", "pipe"],
+            cwd: ROOT,
+            env: { PATH: process.env.PATH ?? "", TS_NODE_TRANSPILE_ONLY: "true", ...env },
+            stdio: ["ignore", "pipe", "pipe"],
         });
         let stdout = "";
         let stderr = "";
@@ -58,13 +68,21 @@ describe("sync-monitor CLI", function () {
             return join(dir, n);
         };
         env = {
-            SYNC_CONFIG: file("sync.yaml", renderSyncConfig({
-                esc: { environment: "sophia/platform/cli" },
-                heal: { enabled: true },
-                thresholds: { clockSkewSeconds: 0 },
-                checkIntervalSeconds: 3600,
-                secrets: [{ key: "api.dbPassword", targets: [{ scope: "repo", owner: "acme", repo: "api", name: "SOPHIA_DB_PASSWORD" }] }],
-            }).replace("sophia/platform/cli", "sophia/platform/${STACK}")), // exercises ${VAR} expansion
+            SYNC_CONFIG: file(
+                "sync.yaml",
+                renderSyncConfig({
+                    esc: { environment: "sophia/platform/cli" },
+                    heal: { enabled: true },
+                    thresholds: { clockSkewSeconds: 0 },
+                    checkIntervalSeconds: 3600,
+                    secrets: [
+                        {
+                            key: "api.dbPassword",
+                            targets: [{ scope: "repo", owner: "acme", repo: "api", name: "SOPHIA_DB_PASSWORD" }],
+                        },
+                    ],
+                }).replace("sophia/platform/cli", "sophia/platform/${STACK}"),
+            ), // exercises ${VAR} expansion
             STACK: "cli",
             GITHUB_API_URL: gh.url,
             GITHUB_TOKEN_FILE: file("gh", GH_TOKEN),
@@ -104,10 +122,18 @@ describe("sync-monitor CLI", function () {
 
         const dry = await run(["--dry-run"], env);
         expect(dry.code).to.equal(1);
-        expect(JSON.parse(dry.stdout).plan).to.deep.equal([{
-            action: "put", risk: "high", kind: "missing", scope: "repo", target: "acme/api", name: "SOPHIA_DB_PASSWORD",
-            reason: "first push of a name the ledger does not own", wouldRun: "after approval",
-        }]);
+        expect(JSON.parse(dry.stdout).plan).to.deep.equal([
+            {
+                action: "put",
+                risk: "high",
+                kind: "missing",
+                scope: "repo",
+                target: "acme/api",
+                name: "SOPHIA_DB_PASSWORD",
+                reason: "first push of a name the ledger does not own",
+                wouldRun: "after approval",
+            },
+        ]);
         expect(gh.names({ scope: "repo", owner: "acme", repo: "api" })).to.deep.equal([]);
 
         const approve = await run(["--approve", healId], env);
@@ -131,19 +157,23 @@ describe("sync-monitor CLI", function () {
     it("--monitor serves HTTP on PORT and exits 0 on SIGTERM", async () => {
         const port = await freePort();
         let probe: Promise<{ healthz: number; health: number; metrics: string }> | undefined;
-        const r = await run(["--monitor"], { ...env, PORT: String(port) }, {
-            until: (err) => err.includes("check finished"),
-            onReady: (pid) => {
-                probe = (async () => {
-                    const base = `http://127.0.0.1:${port}`;
-                    const healthz = (await fetch(`${base}/healthz`)).status;
-                    const health = (await fetch(`${base}/api/v1/secret-sync/health`)).status;
-                    const metrics = await (await fetch(`${base}/metrics`)).text();
-                    process.kill(pid, "SIGTERM");
-                    return { healthz, health, metrics };
-                })();
+        const r = await run(
+            ["--monitor"],
+            { ...env, PORT: String(port) },
+            {
+                until: (err) => err.includes("check finished"),
+                onReady: (pid) => {
+                    probe = (async () => {
+                        const base = `http://127.0.0.1:${port}`;
+                        const healthz = (await fetch(`${base}/healthz`)).status;
+                        const health = (await fetch(`${base}/api/v1/secret-sync/health`)).status;
+                        const metrics = await (await fetch(`${base}/metrics`)).text();
+                        process.kill(pid, "SIGTERM");
+                        return { healthz, health, metrics };
+                    })();
+                },
             },
-        });
+        );
         expect(r.code, r.stderr).to.equal(0);
         const p = await probe!;
         expect(p.healthz).to.equal(200);

@@ -1,7 +1,11 @@
 import { expect } from "chai";
 import { useWorld, adoptAll, baseConfig, seedAcme, ORG, REPO, ENV, type Harness } from "./harness";
 
-const VALUES = { github: { npmToken: "npm-value-1" }, api: { dbPassword: "db-value-1", deployKey: "deploy-value-1" }, plain: { region: "eu-west-1" } };
+const VALUES = {
+    github: { npmToken: "npm-value-1" },
+    api: { dbPassword: "db-value-1", deployKey: "deploy-value-1" },
+    plain: { region: "eu-west-1" },
+};
 const SECRETS = ["github.npmToken", "api.dbPassword", "api.deployKey"];
 
 describe("sync-monitor drift detection", function () {
@@ -14,8 +18,15 @@ describe("sync-monitor drift detection", function () {
         const r = await h.monitor.runCheck();
         expect(r.status).to.equal("drift");
         expect(r.escRevision).to.equal(1);
-        expect(r.drift.filter((d) => d.kind === "missing").map((d) => `${d.scope}:${d.target}:${d.name}`).sort()).to.deep.equal([
-            "environment:acme/api:production:SOPHIA_DEPLOY_KEY", "org:acme:NPM_TOKEN", "repo:acme/api:SOPHIA_DB_PASSWORD",
+        expect(
+            r.drift
+                .filter((d) => d.kind === "missing")
+                .map((d) => `${d.scope}:${d.target}:${d.name}`)
+                .sort(),
+        ).to.deep.equal([
+            "environment:acme/api:production:SOPHIA_DEPLOY_KEY",
+            "org:acme:NPM_TOKEN",
+            "repo:acme/api:SOPHIA_DB_PASSWORD",
         ]);
         expect(r.healthPercent).to.equal(0);
         expect(r.expected).to.equal(3);
@@ -46,10 +57,14 @@ describe("sync-monitor drift detection", function () {
             config: baseConfig({
                 secrets: [
                     ...(baseConfig().secrets as unknown[]),
-                    { key: "api.preexisting", targets: [{ scope: "repo", owner: "acme", repo: "api", name: "SOPHIA_PRE" }] },
+                    {
+                        key: "api.preexisting",
+                        targets: [{ scope: "repo", owner: "acme", repo: "api", name: "SOPHIA_PRE" }],
+                    },
                 ],
             }),
-            values: { ...VALUES, api: { ...VALUES.api, preexisting: "pre-value" } }, secrets: [...SECRETS, "api.preexisting"],
+            values: { ...VALUES, api: { ...VALUES.api, preexisting: "pre-value" } },
+            secrets: [...SECRETS, "api.preexisting"],
             seed: (gh) => {
                 seedAcme(gh);
                 gh.setSecret(REPO, "SOPHIA_PRE", "set-by-a-human");
@@ -57,10 +72,15 @@ describe("sync-monitor drift detection", function () {
         });
         // Adopt everything except SOPHIA_PRE, which stays unverifiable.
         await h.monitor.runCheck({ heal: true });
-        for (const heal of await h.monitor.heals()) if (heal.status === "pending" && heal.name !== "SOPHIA_PRE") await h.monitor.approve(heal.id);
+        for (const heal of await h.monitor.heals())
+            if (heal.status === "pending" && heal.name !== "SOPHIA_PRE") await h.monitor.approve(heal.id);
         await h.monitor.runCheck({ heal: true });
 
-        h.esc.setEnvironment("sophia/platform/prod", { ...VALUES, github: { npmToken: "npm-value-2" }, api: { ...VALUES.api, preexisting: "pre-value" } }, [...SECRETS, "api.preexisting"]);
+        h.esc.setEnvironment(
+            "sophia/platform/prod",
+            { ...VALUES, github: { npmToken: "npm-value-2" }, api: { ...VALUES.api, preexisting: "pre-value" } },
+            [...SECRETS, "api.preexisting"],
+        );
         h.gh.setSecret(REPO, "SOPHIA_DB_PASSWORD", "changed-in-github");
         h.gh.setSecret(REPO, "SOPHIA_LEFTOVER", "x1");
         h.gh.setSecret(REPO, "UNRELATED_SECRET", "x2");
@@ -83,21 +103,38 @@ describe("sync-monitor drift detection", function () {
         expect(r.healthPercent).to.equal(25);
         const shadow = r.drift.find((d) => d.kind === "shadowed")!;
         expect(shadow).to.include({ scope: "environment", target: "acme/api:production" });
-        expect(await h.registry.getSingleMetricAsString("secretsync_drift")).to.contain('secretsync_drift{kind="stale"} 1');
+        expect(await h.registry.getSingleMetricAsString("secretsync_drift")).to.contain(
+            'secretsync_drift{kind="stale"} 1',
+        );
     });
 
     it("reports invalid names and never pushes them", async () => {
         h = await world.start({
             config: baseConfig({
                 secrets: [
-                    { key: "github.npmToken", targets: [{ scope: "repo", owner: "acme", repo: "api", name: "GITHUB_NPM" }, { scope: "repo", owner: "acme", repo: "api", name: "bad-name" }] },
-                    { key: "api.missingKey", targets: [{ scope: "repo", owner: "acme", repo: "api", name: "SOPHIA_NOPE" }] },
+                    {
+                        key: "github.npmToken",
+                        targets: [
+                            { scope: "repo", owner: "acme", repo: "api", name: "GITHUB_NPM" },
+                            { scope: "repo", owner: "acme", repo: "api", name: "bad-name" },
+                        ],
+                    },
+                    {
+                        key: "api.missingKey",
+                        targets: [{ scope: "repo", owner: "acme", repo: "api", name: "SOPHIA_NOPE" }],
+                    },
                 ],
             }),
-            values: VALUES, secrets: SECRETS, seed: seedAcme,
+            values: VALUES,
+            secrets: SECRETS,
+            seed: seedAcme,
         });
         const r = await h.monitor.runCheck({ heal: true });
-        expect(r.drift.map((d) => `${d.kind}:${d.name}`).sort()).to.deep.equal(["invalid:BAD-NAME", "invalid:GITHUB_NPM", "invalid:SOPHIA_NOPE"]);
+        expect(r.drift.map((d) => `${d.kind}:${d.name}`).sort()).to.deep.equal([
+            "invalid:BAD-NAME",
+            "invalid:GITHUB_NPM",
+            "invalid:SOPHIA_NOPE",
+        ]);
         expect(r.drift.find((d) => d.name === "GITHUB_NPM")!.detail).to.contain("GITHUB_");
         expect(r.drift.find((d) => d.name === "SOPHIA_NOPE")!.detail).to.contain("ESC key not found");
         expect(h.gh.names(REPO)).to.deep.equal([]);
@@ -135,8 +172,14 @@ describe("sync-monitor drift detection", function () {
     it("honours a secondary rate limit with retry-after and completes the check", async () => {
         h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         h.gh.fail({
-            method: "GET", path: /^\/repos\/acme\/api\/actions\/secrets$/, status: 403, times: 1,
-            headers: { "retry-after": "3" }, body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." },
+            method: "GET",
+            path: /^\/repos\/acme\/api\/actions\/secrets$/,
+            status: 403,
+            times: 1,
+            headers: { "retry-after": "3" },
+            body: {
+                message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+            },
         });
         const r = await h.monitor.runCheck();
         expect(r.status).to.equal("drift");
@@ -148,7 +191,10 @@ describe("sync-monitor drift detection", function () {
     it("uses the fallback wait for a 429 secondary limit without retry-after and gives up into incomplete", async () => {
         h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         h.gh.fail({
-            method: "GET", path: /^\/orgs\/acme\/actions\/secrets$/, status: 429, times: 10,
+            method: "GET",
+            path: /^\/orgs\/acme\/actions\/secrets$/,
+            status: 429,
+            times: 10,
             body: { message: "You have exceeded a secondary rate limit." },
         });
         const r = await h.monitor.runCheck();
@@ -162,7 +208,10 @@ describe("sync-monitor drift detection", function () {
     it("waits for x-ratelimit-reset on a primary rate limit", async () => {
         h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         h.gh.fail({
-            method: "GET", path: /^\/orgs\/acme\/actions\/secrets$/, status: 403, times: 1,
+            method: "GET",
+            path: /^\/orgs\/acme\/actions\/secrets$/,
+            status: 403,
+            times: 1,
             headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 4) },
             body: { message: "API rate limit exceeded for user." },
         });
@@ -175,7 +224,9 @@ describe("sync-monitor drift detection", function () {
 
     it("follows link pagination at 100 per page", async () => {
         h = await world.start({
-            config: baseConfig(), values: VALUES, secrets: SECRETS,
+            config: baseConfig(),
+            values: VALUES,
+            secrets: SECRETS,
             seed: (gh) => {
                 seedAcme(gh);
                 for (let i = 0; i < 250; i++) gh.setSecret(REPO, `OTHER_${String(i).padStart(3, "0")}`, "v");
@@ -192,11 +243,22 @@ describe("sync-monitor drift detection", function () {
     });
 
     it("without ALERTMANAGER_URL logs alert transitions once and exposes them, posting nothing", async () => {
-        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme, alertmanager: "none" });
+        h = await world.start({
+            config: baseConfig(),
+            values: VALUES,
+            secrets: SECRETS,
+            seed: seedAcme,
+            alertmanager: "none",
+        });
         await h.monitor.runCheck();
         await h.monitor.runCheck();
         expect(h.am.posts()).to.equal(0);
-        expect(h.monitor.alerts().map((a) => a.labels.alertname).sort()).to.deep.equal(["SecretSyncDrift", "SecretSyncDrift", "SecretSyncDrift", "SecretSyncHealthLow"]);
+        expect(
+            h.monitor
+                .alerts()
+                .map((a) => a.labels.alertname)
+                .sort(),
+        ).to.deep.equal(["SecretSyncDrift", "SecretSyncDrift", "SecretSyncDrift", "SecretSyncHealthLow"]);
         const firing = h.logs.map((l) => JSON.parse(l)).filter((l) => l.msg === "alert firing");
         expect(firing).to.have.length(4); // once per alert, not once per check
     });
@@ -206,14 +268,28 @@ describe("sync-monitor drift detection", function () {
         await h.monitor.runCheck();
         const firing = h.monitor.alerts();
         const health = firing.find((a) => a.labels.alertname === "SecretSyncHealthLow")!;
-        expect(health.labels).to.deep.equal({ alertname: "SecretSyncHealthLow", secret: "*", target: "sophia/platform/prod", drift: "health", severity: "warning" });
+        expect(health.labels).to.deep.equal({
+            alertname: "SecretSyncHealthLow",
+            secret: "*",
+            target: "sophia/platform/prod",
+            drift: "health",
+            severity: "warning",
+        });
         const missing = firing.find((a) => a.labels.secret === "NPM_TOKEN")!;
-        expect(missing.labels).to.deep.equal({ alertname: "SecretSyncDrift", secret: "NPM_TOKEN", target: "org:acme", drift: "missing", severity: "warning" });
+        expect(missing.labels).to.deep.equal({
+            alertname: "SecretSyncDrift",
+            secret: "NPM_TOKEN",
+            target: "org:acme",
+            drift: "missing",
+            severity: "warning",
+        });
         const postsBefore = h.am.posted.length;
         await adoptAll(h);
         await h.monitor.runCheck();
         expect(h.monitor.alerts()).to.deep.equal([]);
-        const resolved = h.am.posted.slice(postsBefore).filter((a) => a.labels.secret === "NPM_TOKEN" && a.labels.drift === "missing");
+        const resolved = h.am.posted
+            .slice(postsBefore)
+            .filter((a) => a.labels.secret === "NPM_TOKEN" && a.labels.drift === "missing");
         expect(Date.parse(resolved[resolved.length - 1].endsAt!)).to.be.at.most(h.clock.now());
         const text = await h.registry.getSingleMetricAsString("secretsync_alert_posts_total");
         expect(text).to.match(/secretsync_alert_posts_total\{outcome="ok"\} [1-9]/);

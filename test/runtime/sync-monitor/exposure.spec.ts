@@ -1,6 +1,14 @@
 import { expect } from "chai";
 import { randomBytes } from "node:crypto";
-import { scanText, maskMatches, ExposureScanner, makeGithubToken, githubTokenChecksumOk, crc32, shannonEntropy } from "../../../runtime/sync-monitor/src/exposure";
+import {
+    scanText,
+    maskMatches,
+    ExposureScanner,
+    makeGithubToken,
+    githubTokenChecksumOk,
+    crc32,
+    shannonEntropy,
+} from "../../../runtime/sync-monitor/src/exposure";
 import { Redactor, scrubError } from "../../../runtime/sync-monitor/src/redact";
 
 const B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -30,7 +38,10 @@ describe("sync-monitor exposure scan", () => {
         ["aws-access-token", () => `AKIA${rand(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")}`],
         ["slack-bot-token", () => `xoxb-${rand(11, "0123456789")}-${rand(12, "0123456789")}-${rand(24)}`],
         ["slack-webhook-url", () => `https://hooks.slack.com/services/T${rand(8)}/B${rand(8)}/${rand(24)}`],
-        ["private-key", () => `-----BEGIN RSA PRIVATE KEY-----\n${rand(64)}\n${rand(64)}\n-----END RSA PRIVATE KEY-----`],
+        [
+            "private-key",
+            () => `-----BEGIN RSA PRIVATE KEY-----\n${rand(64)}\n${rand(64)}\n-----END RSA PRIVATE KEY-----`,
+        ],
         ["generic-api-key", () => `api_key = "${rand(32)}"`],
     ];
     for (const [rule, make] of cases) {
@@ -67,7 +78,15 @@ describe("sync-monitor redaction", () => {
         const r = new Redactor();
         const v = 'line-one-secret+/=\nline "two" secret';
         r.register(v);
-        const forms = [v, Buffer.from(v).toString("base64"), Buffer.from(v).toString("base64url"), encodeURIComponent(v), JSON.stringify(v).slice(1, -1), "line-one-secret+/=", 'line "two" secret'];
+        const forms = [
+            v,
+            Buffer.from(v).toString("base64"),
+            Buffer.from(v).toString("base64url"),
+            encodeURIComponent(v),
+            JSON.stringify(v).slice(1, -1),
+            "line-one-secret+/=",
+            'line "two" secret',
+        ];
         for (const f of forms) expect(r.redact(`a ${f} b`)).to.equal("a [REDACTED] b");
         expect(r.redactDeep({ nested: [v] })).to.deep.equal({ nested: ["[REDACTED]"] });
     });
@@ -77,11 +96,18 @@ describe("sync-monitor redaction", () => {
         r.register("the-secret-value");
         const err = Object.assign(new Error("Validation Failed: the-secret-value"), {
             status: 422,
-            request: { method: "PUT", url: "https://api.github.com/repos/o/r/actions/secrets/X", headers: { authorization: "token ghp_abc" }, body: '{"encrypted_value":"c2VjcmV0"}' },
+            request: {
+                method: "PUT",
+                url: "https://api.github.com/repos/o/r/actions/secrets/X",
+                headers: { authorization: "token ghp_abc" },
+                body: '{"encrypted_value":"c2VjcmV0"}',
+            },
             response: { status: 422, data: { message: "Bad key_id the-secret-value" }, headers: {} },
         });
         const out = scrubError(err, r, "heal");
-        expect(out.message).to.equal("heal: PUT /repos/o/r/actions/secrets/X failed with HTTP 422: Bad key_id [REDACTED]");
+        expect(out.message).to.equal(
+            "heal: PUT /repos/o/r/actions/secrets/X failed with HTTP 422: Bad key_id [REDACTED]",
+        );
         expect(JSON.stringify(out)).not.to.contain("ghp_abc");
         expect(out.status).to.equal(422);
         expect(Object.keys(out)).not.to.include("request");

@@ -98,18 +98,67 @@ export async function startHarness(pg: PostgresServer, o: HarnessOptions): Promi
     const registry = new Registry();
     const metrics = createMetrics(registry);
     const clock = new TestClock();
-    const budget = new WriteBudget({ perMinute: o.budget?.perMinute ?? 60, perHour: o.budget?.perHour ?? 400, minIntervalMs: o.budget?.minIntervalMs ?? 1000 }, clock);
+    const budget = new WriteBudget(
+        {
+            perMinute: o.budget?.perMinute ?? 60,
+            perHour: o.budget?.perHour ?? 400,
+            minIntervalMs: o.budget?.minIntervalMs ?? 1000,
+        },
+        clock,
+    );
     const octokit = createOctokit({
-        baseUrl: gh.url, token: GH_TOKEN, metrics, retryAfterBaseMs: 5, fallbackSecondaryRetrySeconds: 2, serverErrorRetries: 1, writeSpacingMs: 0,
+        baseUrl: gh.url,
+        token: GH_TOKEN,
+        metrics,
+        retryAfterBaseMs: 5,
+        fallbackSecondaryRetrySeconds: 2,
+        serverErrorRetries: 1,
+        writeSpacingMs: 0,
         // Write spacing is enforced (and asserted) by the WriteBudget on the test clock instead.
         onLimit: (i) => logger.warn(i, "GitHub rate limit"),
     });
     const github = new GitHubSecrets(octokit);
     const escClient = createEscClient(esc.url, ESC_TOKEN);
-    const alerter = new Alerter({ url: o.alertmanager === "none" ? undefined : am.url, logger, metrics, redactor, scanner, clock, ttlMs: 900_000 });
-    const build = () => createMonitor({ config, github, esc: escClient, ledger, alerter, metrics, logger, redactor, scanner, hmacKey: HMAC_KEY, clock, budget });
+    const alerter = new Alerter({
+        url: o.alertmanager === "none" ? undefined : am.url,
+        logger,
+        metrics,
+        redactor,
+        scanner,
+        clock,
+        ttlMs: 900_000,
+    });
+    const build = () =>
+        createMonitor({
+            config,
+            github,
+            esc: escClient,
+            ledger,
+            alerter,
+            metrics,
+            logger,
+            redactor,
+            scanner,
+            hmacKey: HMAC_KEY,
+            clock,
+            budget,
+        });
     const h: Harness = {
-        gh, esc, am, pool, ledger, metrics, registry, redactor, scanner, logger, logs, clock, config, budget, github,
+        gh,
+        esc,
+        am,
+        pool,
+        ledger,
+        metrics,
+        registry,
+        redactor,
+        scanner,
+        logger,
+        logs,
+        clock,
+        config,
+        budget,
+        github,
         monitor: build(),
         rebuild(next) {
             if (next) config = parseSyncConfig(next);
@@ -175,8 +224,22 @@ export function baseConfig(extra: Record<string, unknown> = {}): Record<string, 
         heal: { enabled: true },
         secrets: [
             { key: "github.npmToken", targets: [{ scope: "org", owner: "acme", visibility: "private" }] },
-            { key: "api.dbPassword", targets: [{ scope: "repo", owner: "acme", repo: "api", name: "SOPHIA_DB_PASSWORD" }] },
-            { key: "api.deployKey", targets: [{ scope: "environment", owner: "acme", repo: "api", environment: "production", name: "SOPHIA_DEPLOY_KEY" }] },
+            {
+                key: "api.dbPassword",
+                targets: [{ scope: "repo", owner: "acme", repo: "api", name: "SOPHIA_DB_PASSWORD" }],
+            },
+            {
+                key: "api.deployKey",
+                targets: [
+                    {
+                        scope: "environment",
+                        owner: "acme",
+                        repo: "api",
+                        environment: "production",
+                        name: "SOPHIA_DEPLOY_KEY",
+                    },
+                ],
+            },
         ],
         ...extra,
     };

@@ -24,7 +24,9 @@ describe("sync-monitor heal", function () {
     it("first pushes without a ledger entry are high risk and wait for approval", async () => {
         h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         const r = await h.monitor.runCheck({ heal: true });
-        expect(r.heals.map((x) => `${x.risk}:${x.kind}:${x.outcome}`)).to.deep.equal(Array(3).fill("high:missing:awaiting approval"));
+        expect(r.heals.map((x) => `${x.risk}:${x.kind}:${x.outcome}`)).to.deep.equal(
+            Array(3).fill("high:missing:awaiting approval"),
+        );
         expect(h.gh.names(REPO)).to.deep.equal([]);
         // A second check does not duplicate the proposals.
         await h.monitor.runCheck({ heal: true });
@@ -51,16 +53,26 @@ describe("sync-monitor heal", function () {
     it("heals stale secrets automatically (low risk), records 204, and re-verifies in the next check", async () => {
         h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
-        h.esc.setEnvironment(ENV_REF, { github: { npmToken: "npm-v2" }, api: { dbPassword: "db-v2", deployKey: "deploy-v1" } }, SECRETS);
+        h.esc.setEnvironment(
+            ENV_REF,
+            { github: { npmToken: "npm-v2" }, api: { dbPassword: "db-v2", deployKey: "deploy-v1" } },
+            SECRETS,
+        );
         const r = await h.monitor.runCheck({ heal: true });
         expect(r.counts.stale).to.equal(2);
         expect(r.heals.map((x) => `${x.risk}:${x.name}:${x.outcome}`).sort()).to.deep.equal([
-            "low:NPM_TOKEN:pushed (HTTP 204)", "low:SOPHIA_DB_PASSWORD:pushed (HTTP 204)",
+            "low:NPM_TOKEN:pushed (HTTP 204)",
+            "low:SOPHIA_DB_PASSWORD:pushed (HTTP 204)",
         ]);
         expect(h.gh.value(ORG, "NPM_TOKEN")).to.equal("npm-v2");
         expect(h.gh.value(REPO, "SOPHIA_DB_PASSWORD")).to.equal("db-v2");
-        const { rows } = await h.pool.query("SELECT name, gh_status, esc_revision FROM sync_ledger WHERE name IN ('NPM_TOKEN','SOPHIA_DB_PASSWORD') ORDER BY name");
-        expect(rows).to.deep.equal([{ name: "NPM_TOKEN", gh_status: 204, esc_revision: 2 }, { name: "SOPHIA_DB_PASSWORD", gh_status: 204, esc_revision: 2 }]);
+        const { rows } = await h.pool.query(
+            "SELECT name, gh_status, esc_revision FROM sync_ledger WHERE name IN ('NPM_TOKEN','SOPHIA_DB_PASSWORD') ORDER BY name",
+        );
+        expect(rows).to.deep.equal([
+            { name: "NPM_TOKEN", gh_status: 204, esc_revision: 2 },
+            { name: "SOPHIA_DB_PASSWORD", gh_status: 204, esc_revision: 2 },
+        ]);
         expect((await h.monitor.runCheck()).status).to.equal("in_sync");
         const heals = await h.registry.getSingleMetricAsString("secretsync_heals_total");
         expect(heals).to.contain('secretsync_heals_total{outcome="done",risk="high"} 3'); // the approved first pushes
@@ -81,7 +93,10 @@ describe("sync-monitor heal", function () {
         const cfg = baseConfig({
             secrets: [
                 { key: "github.npmToken", targets: [{ scope: "org", owner: "acme", visibility: "all" }] },
-                { key: "api.dbPassword", targets: [{ scope: "repo", owner: "acme", repo: "api", name: "SOPHIA_DB_PASSWORD" }] },
+                {
+                    key: "api.dbPassword",
+                    targets: [{ scope: "repo", owner: "acme", repo: "api", name: "SOPHIA_DB_PASSWORD" }],
+                },
             ],
         });
         h = await world.start({ config: cfg, values: VALUES, secrets: SECRETS, seed: seedAcme });
@@ -106,7 +121,9 @@ describe("sync-monitor heal", function () {
         const pending = (await h.monitor.heals()).find((x) => x.status === "pending")!;
         await h.monitor.approve(pending.id);
         // Someone reverts by re-adopting through the ledger (simulated: the ledger now matches GitHub's timestamp).
-        await h.pool.query("UPDATE sync_ledger SET gh_updated_at = now() + interval '1 hour' WHERE name = 'SOPHIA_DB_PASSWORD'");
+        await h.pool.query(
+            "UPDATE sync_ledger SET gh_updated_at = now() + interval '1 hour' WHERE name = 'SOPHIA_DB_PASSWORD'",
+        );
         await h.monitor.runCheck({ heal: true });
         const after = (await h.ledger.heal(pending.id))!;
         expect(after.status).to.equal("skipped");
@@ -115,7 +132,13 @@ describe("sync-monitor heal", function () {
     });
 
     it("re-asks for approval when a deferred low-risk heal becomes high risk", async () => {
-        h = await world.start({ config: baseConfig(), values: VALUES, secrets: SECRETS, seed: seedAcme, budget: { perMinute: 3 } });
+        h = await world.start({
+            config: baseConfig(),
+            values: VALUES,
+            secrets: SECRETS,
+            seed: seedAcme,
+            budget: { perMinute: 3 },
+        });
         await adoptAll(h); // spends the 3 writes of this minute
         h.esc.setEnvironment(ENV_REF, { ...VALUES, api: { ...VALUES.api, dbPassword: "db-v2" } }, SECRETS);
         const deferred = await h.monitor.runCheck({ heal: true });
@@ -123,7 +146,9 @@ describe("sync-monitor heal", function () {
         h.gh.setSecret(REPO, "SOPHIA_DB_PASSWORD", "edited-by-hand");
         h.clock.advance(61_000);
         const r = await h.monitor.runCheck({ heal: true });
-        expect(r.heals.map((x) => `${x.risk}:${x.kind}:${x.outcome}`)).to.deep.equal(["high:tampered:awaiting approval"]);
+        expect(r.heals.map((x) => `${x.risk}:${x.kind}:${x.outcome}`)).to.deep.equal([
+            "high:tampered:awaiting approval",
+        ]);
         expect(h.gh.value(REPO, "SOPHIA_DB_PASSWORD")).to.equal("edited-by-hand");
         const old = (await h.monitor.heals()).find((x) => x.id === deferred.heals[0].id)!;
         expect(old).to.include({ status: "skipped", outcome: "risk rose to high; re-proposed for approval" });
@@ -136,11 +161,20 @@ describe("sync-monitor heal", function () {
         h.gh.setSecret(REPO, "SOPHIA_NOT_OURS", "someone-elses");
         // Drop the DB password from the mapping: the ledger owns it, so it becomes an owned extra.
         const smaller = baseConfig({ heal: { enabled: true, deleteExtras: true } });
-        (smaller as { secrets: unknown[] }).secrets = (smaller.secrets as unknown[]).filter((s) => (s as { key: string }).key !== "api.dbPassword");
+        (smaller as { secrets: unknown[] }).secrets = (smaller.secrets as unknown[]).filter(
+            (s) => (s as { key: string }).key !== "api.dbPassword",
+        );
         h.rebuild(smaller);
         const r = await h.monitor.runCheck({ heal: true });
-        expect(r.drift.filter((d) => d.kind === "extra").map((d) => d.name).sort()).to.deep.equal(["SOPHIA_DB_PASSWORD", "SOPHIA_NOT_OURS"]);
-        expect(r.heals.map((x) => `${x.action}:${x.risk}:${x.name}:${x.outcome}`)).to.deep.equal(["delete:high:SOPHIA_DB_PASSWORD:awaiting approval"]);
+        expect(
+            r.drift
+                .filter((d) => d.kind === "extra")
+                .map((d) => d.name)
+                .sort(),
+        ).to.deep.equal(["SOPHIA_DB_PASSWORD", "SOPHIA_NOT_OURS"]);
+        expect(r.heals.map((x) => `${x.action}:${x.risk}:${x.name}:${x.outcome}`)).to.deep.equal([
+            "delete:high:SOPHIA_DB_PASSWORD:awaiting approval",
+        ]);
         const del = (await h.monitor.heals()).find((x) => x.action === "delete")!;
         await h.monitor.approve(del.id);
         const r2 = await h.monitor.runCheck({ heal: true });
@@ -155,7 +189,9 @@ describe("sync-monitor heal", function () {
         h = await world.start({ config: cfg, values: VALUES, secrets: SECRETS, seed: seedAcme });
         await adoptAll(h);
         const smaller = baseConfig({ heal: { enabled: true, deleteExtras: true } });
-        (smaller as { secrets: unknown[] }).secrets = (smaller.secrets as unknown[]).filter((s) => (s as { key: string }).key !== "api.dbPassword");
+        (smaller as { secrets: unknown[] }).secrets = (smaller.secrets as unknown[]).filter(
+            (s) => (s as { key: string }).key !== "api.dbPassword",
+        );
         h.rebuild(smaller);
         await h.monitor.runCheck({ heal: true });
         const del = (await h.monitor.heals()).find((x) => x.action === "delete")!;
@@ -171,9 +207,18 @@ describe("sync-monitor heal", function () {
         const many = { ...VALUES, extra: { a: "a1", b: "b1", c: "c1", d: "d1" } };
         const keys = [...SECRETS, "extra.a", "extra.b", "extra.c", "extra.d"];
         const cfg = baseConfig({
-            secrets: ["a", "b", "c", "d"].map((k) => ({ key: `extra.${k}`, targets: [{ scope: "repo", owner: "acme", repo: "api", name: `SOPHIA_${k.toUpperCase()}` }] })),
+            secrets: ["a", "b", "c", "d"].map((k) => ({
+                key: `extra.${k}`,
+                targets: [{ scope: "repo", owner: "acme", repo: "api", name: `SOPHIA_${k.toUpperCase()}` }],
+            })),
         });
-        h = await world.start({ config: cfg, values: many, secrets: keys, seed: seedAcme, budget: { perMinute: 3, perHour: 100, minIntervalMs: 1000 } });
+        h = await world.start({
+            config: cfg,
+            values: many,
+            secrets: keys,
+            seed: seedAcme,
+            budget: { perMinute: 3, perHour: 100, minIntervalMs: 1000 },
+        });
         await h.monitor.runCheck({ heal: true });
         for (const heal of await h.monitor.heals()) await h.monitor.approve(heal.id);
         const r = await h.monitor.runCheck({ heal: true });
@@ -192,12 +237,26 @@ describe("sync-monitor heal", function () {
     });
 
     it("pauses writes after a 403 on a write, honouring retry-after, and applies cooldown and maxAttempts", async () => {
-        h = await world.start({ config: baseConfig({ heal: { enabled: true, cooldownMinutes: 30, maxAttempts: 2 } }), values: VALUES, secrets: SECRETS, seed: seedAcme });
+        h = await world.start({
+            config: baseConfig({ heal: { enabled: true, cooldownMinutes: 30, maxAttempts: 2 } }),
+            values: VALUES,
+            secrets: SECRETS,
+            seed: seedAcme,
+        });
         await adoptAll(h);
         h.esc.setEnvironment(ENV_REF, { ...VALUES, api: { ...VALUES.api, dbPassword: "db-v2" } }, SECRETS);
-        h.gh.fail({ method: "PUT", path: "/repos/acme/api/actions/secrets/", status: 403, times: 1, headers: { "retry-after": "120" }, body: { message: "Resource not accessible by integration" } });
+        h.gh.fail({
+            method: "PUT",
+            path: "/repos/acme/api/actions/secrets/",
+            status: 403,
+            times: 1,
+            headers: { "retry-after": "120" },
+            body: { message: "Resource not accessible by integration" },
+        });
         const r = await h.monitor.runCheck({ heal: true });
-        expect(r.heals[0].outcome).to.match(/^failed: heal put acme\/api SOPHIA_DB_PASSWORD: PUT .* failed with HTTP 403/);
+        expect(r.heals[0].outcome).to.match(
+            /^failed: heal put acme\/api SOPHIA_DB_PASSWORD: PUT .* failed with HTTP 403/,
+        );
         expect(h.budget.pausedUntil).to.equal(h.clock.now() + 120_000);
         // Within the cooldown nothing is attempted.
         h.clock.advance(10 * 60_000);
@@ -230,14 +289,24 @@ describe("sync-monitor heal", function () {
 
     it("pushes a `selected` org secret with the ids of its selectedRepositories", async () => {
         const cfg = baseConfig({
-            secrets: [{ key: "github.npmToken", targets: [{ scope: "org", owner: "acme", visibility: "selected", selectedRepositories: ["api"] }] }],
+            secrets: [
+                {
+                    key: "github.npmToken",
+                    targets: [{ scope: "org", owner: "acme", visibility: "selected", selectedRepositories: ["api"] }],
+                },
+            ],
         });
         let apiId = 0;
-        h = await world.start({ config: cfg, values: VALUES, secrets: SECRETS, seed: (gh) => {
-            gh.addOrg("acme");
-            apiId = gh.addRepo("acme", "api", { private: false });
-            gh.addRepo("acme", "web", { private: false });
-        } });
+        h = await world.start({
+            config: cfg,
+            values: VALUES,
+            secrets: SECRETS,
+            seed: (gh) => {
+                gh.addOrg("acme");
+                apiId = gh.addRepo("acme", "api", { private: false });
+                gh.addRepo("acme", "web", { private: false });
+            },
+        });
         await adoptAll(h);
         expect(h.gh.value(ORG, "NPM_TOKEN")).to.equal("npm-v1");
         expect(h.gh.meta(ORG, "NPM_TOKEN")!.visibility).to.equal("selected");
@@ -255,10 +324,18 @@ describe("sync-monitor heal", function () {
         const checks = await h.ledger.checkCount();
         h.gh.resetCalls();
         const r = await h.monitor.runCheck({ dryRun: true });
-        expect(r.plan).to.deep.equal([{
-            action: "put", risk: "low", kind: "stale", scope: "repo", target: "acme/api", name: "SOPHIA_DB_PASSWORD",
-            reason: "ESC value changed since our last write", wouldRun: "automatically",
-        }]);
+        expect(r.plan).to.deep.equal([
+            {
+                action: "put",
+                risk: "low",
+                kind: "stale",
+                scope: "repo",
+                target: "acme/api",
+                name: "SOPHIA_DB_PASSWORD",
+                reason: "ESC value changed since our last write",
+                wouldRun: "automatically",
+            },
+        ]);
         expect(h.gh.calls.filter((c) => c.method !== "GET")).to.deep.equal([]);
         expect((await h.monitor.heals()).length).to.equal(before);
         expect(await h.ledger.checkCount()).to.equal(checks);

@@ -50,7 +50,16 @@ describe("sync-monitor Ledger", function () {
     });
 
     it("#record upserts per (scope, target, name)", async () => {
-        const base = { scope: "repo", target: "o/r", name: "X", escEnv: "a/b/c", valueHmac: "00", pushedAt: new Date(), ghUpdatedAt: new Date(), ghStatus: 201 };
+        const base = {
+            scope: "repo",
+            target: "o/r",
+            name: "X",
+            escEnv: "a/b/c",
+            valueHmac: "00",
+            pushedAt: new Date(),
+            ghUpdatedAt: new Date(),
+            ghStatus: 201,
+        };
         await ledger.record({ ...base, escRevision: 1 });
         await ledger.record({ ...base, escRevision: 2, ghStatus: 204 });
         const e = (await ledger.entries()).get("repo|o/r|X")!;

@@ -9,16 +9,30 @@ describe("stackFiles", () => {
     let dir: string;
     beforeEach(() => {
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-stack-"));
-        fs.writeFileSync(path.join(dir, "Pulumi.yaml"), [
-            "name: sophia-infra", "runtime: nodejs", "config:",
-            "  sophia-infra:environment:", "    type: string", "    description: env", "    default: dev",
-            "  sophia-infra:redis:", "    description: redis", "    default:", "      tier: medium",
-        ].join("\n"));
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.yaml"),
+            [
+                "name: sophia-infra",
+                "runtime: nodejs",
+                "config:",
+                "  sophia-infra:environment:",
+                "    type: string",
+                "    description: env",
+                "    default: dev",
+                "  sophia-infra:redis:",
+                "    description: redis",
+                "    default:",
+                "      tier: medium",
+            ].join("\n"),
+        );
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("merges project defaults under stack values, objects as JSON strings", () => {
-        fs.writeFileSync(path.join(dir, "Pulumi.a.yaml"), "config:\n  sophia-infra:environment: prod\n  docker:host: ssh://deploy@m1\n");
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.a.yaml"),
+            "config:\n  sophia-infra:environment: prod\n  docker:host: ssh://deploy@m1\n",
+        );
         const cfg = resolveStackConfig(dir, "a");
         expect(cfg.config).to.deep.equal({
             "sophia-infra:environment": "prod",
@@ -29,7 +43,10 @@ describe("stackFiles", () => {
     });
 
     it("replaces encrypted values and ESC-supplied secrets with marked placeholders", () => {
-        fs.writeFileSync(path.join(dir, "Pulumi.b.yaml"), "environment:\n  - org/prod\nconfig:\n  sophia-infra:apiKey:\n    secure: v1:abc\n");
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.b.yaml"),
+            "environment:\n  - org/prod\nconfig:\n  sophia-infra:apiKey:\n    secure: v1:abc\n",
+        );
         const cfg = resolveStackConfig(dir, "b");
         expect(cfg.placeholders[0]).to.equal("sophia-infra:apiKey");
         expect(cfg.placeholders).to.include.members(ESC_SECRET_KEYS.map((k) => `sophia-infra:${k}`));
@@ -40,10 +57,20 @@ describe("stackFiles", () => {
     });
 
     it("builds the GitHub secret value tree from the mapping's keys", () => {
-        fs.writeFileSync(path.join(dir, "Pulumi.g.yaml"), [
-            "environment: [org/prod]", "config:", "  sophia-infra:github:", "    sync:", "      secrets:",
-            "        - key: a.b.token", "          targets: []", "        - key: top", "          targets: []",
-        ].join("\n"));
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.g.yaml"),
+            [
+                "environment: [org/prod]",
+                "config:",
+                "  sophia-infra:github:",
+                "    sync:",
+                "      secrets:",
+                "        - key: a.b.token",
+                "          targets: []",
+                "        - key: top",
+                "          targets: []",
+            ].join("\n"),
+        );
         const cfg = resolveStackConfig(dir, "g");
         expect(cfg.placeholders).to.include("sophia-infra:githubSecretValues");
         expect(JSON.parse(cfg.config["sophia-infra:githubSecretValues"])).to.deep.equal({
@@ -56,7 +83,10 @@ describe("stackFiles", () => {
         fs.writeFileSync(path.join(dir, "Pulumi.c.yaml"), "config:\n  a: [unclosed\n");
         expect(() => resolveStackConfig(dir, "c")).to.throw(StackFileError, /Pulumi.c.yaml is not valid YAML/);
         fs.writeFileSync(path.join(dir, "Pulumi.d.yaml"), "environment: org/prod\n");
-        expect(() => resolveStackConfig(dir, "d")).to.throw(StackFileError, /`environment` must be a list of ESC environment names/);
+        expect(() => resolveStackConfig(dir, "d")).to.throw(
+            StackFileError,
+            /`environment` must be a list of ESC environment names/,
+        );
         expect(() => resolveStackConfig(dir, "../x")).to.throw(StackFileError, /Invalid stack name/);
     });
 });
