@@ -19,6 +19,9 @@ npm ci --no-audit --no-fund --loglevel=error
 step "type check"
 npm run -s typecheck
 
+step "lint and format (eslint + prettier, zero warnings)"
+npm run -s lint
+
 step "unit and integration tests"
 npm test 2>&1 | tee -a "$results"
 

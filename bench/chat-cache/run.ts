@@ -4,9 +4,9 @@
  * versus calling the upstream directly. Loopback only, bounded in time; every process started here is stopped by pid.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startRedis } from "../../test/support/redisServer";
 
@@ -268,7 +268,7 @@ async function main(): Promise<void> {
             "| " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ") + " |";
         const out: string[] = [];
         out.push(
-            `chat-cache benchmark: ${CONNECTIONS} connections, ${DURATION} s per target after a 1 s warm-up (best of ${ROUNDS} alternating rounds for bare Node and chat-cache), ${Buffer.byteLength(bytes)}-byte completion, ${Buffer.byteLength(REQUEST)}-byte request, loopback, ${require("node:os").cpus().length} CPUs, Node ${process.version}`,
+            `chat-cache benchmark: ${CONNECTIONS} connections, ${DURATION} s per target after a 1 s warm-up (best of ${ROUNDS} alternating rounds for bare Node and chat-cache), ${Buffer.byteLength(bytes)}-byte completion, ${Buffer.byteLength(REQUEST)}-byte request, loopback, ${cpus().length} CPUs, Node ${process.version}`,
         );
         out.push("");
         out.push(line(head));
@@ -284,8 +284,7 @@ async function main(): Promise<void> {
             `  miss overhead        p50 ${(pp50 - dp50).toFixed(2)} ms  p99 ${(pct(viaProxy, 99) - pct(direct, 99)).toFixed(2)} ms`,
         );
         out.push(
-            `load average at the end: ${require("node:os")
-                .loadavg()
+            `load average at the end: ${loadavg()
                 .map((l: number) => l.toFixed(2))
                 .join(" ")} (other processes on the machine skew latency tails)`,
         );
@@ -305,8 +304,7 @@ async function main(): Promise<void> {
 }
 
 function mkdirp(p: string): void {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    require("node:fs").mkdirSync(p, { recursive: true });
+    mkdirSync(p, { recursive: true });
 }
 
 async function waitForPost(url: string, ms = 10000): Promise<void> {

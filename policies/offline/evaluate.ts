@@ -74,7 +74,7 @@ const notApplicable = (reason?: string): never => {
     throw new NotApplicable(reason);
 };
 
-const typeCheck = (type: string) => (cls: { new (...rest: any[]): unknown }) =>
+const typeCheck = (type: string) => (cls: { new (...rest: never[]): unknown }) =>
     (cls as unknown as { __pulumiType?: string }).__pulumiType === type;
 
 /**

@@ -100,12 +100,21 @@ export function offlineState(resource: PlannedResource): AppliedResource {
  * Offline answers for the data-source functions the program calls. Unknown functions fail loudly rather than
  * return something made up.
  */
-export function offlineCall(token: string, inputs: Record<string, any>): Record<string, unknown> {
+export function offlineCall(token: string, inputs: Record<string, unknown>): Record<string, unknown> {
     if (token === "github:index/getRepository:getRepository") {
         // A stable stand-in for GitHub's numeric repository id.
-        return { ...inputs, repoId: parseInt(fakeHex(`repo:${inputs.fullName}`, 6), 16) };
+        return { ...inputs, repoId: parseInt(fakeHex(`repo:${String(inputs.fullName)}`, 6), 16) };
     }
     throw new Error(`The program called ${token}, which the offline evaluation does not support.`);
+}
+
+/** The getters of the engine's RegisterResourceRequest that the recording reads. */
+interface RegisterResourceRequest {
+    getParent(): string;
+    getType(): string;
+    getName(): string;
+    getDeletebeforereplace(): boolean;
+    getProtect(): boolean;
 }
 
 /** Request details the mock API does not pass to `newResource` (parent, resource options). */
@@ -125,7 +134,7 @@ const engineUrns = new Map<string, string>();
  */
 function recordRequestDetails(): void {
     const proto = MockMonitor.prototype as unknown as {
-        registerResource(req: any, cb: unknown): Promise<void>;
+        registerResource(req: RegisterResourceRequest, cb: unknown): Promise<void>;
         newUrn(p: string, t: string, n: string): string;
         __sophiaRecording?: boolean;
     };
@@ -133,7 +142,7 @@ function recordRequestDetails(): void {
         return;
     }
     const original = proto.registerResource;
-    proto.registerResource = function (this: typeof proto, req: any, cb: unknown) {
+    proto.registerResource = function (this: typeof proto, req: RegisterResourceRequest, cb: unknown) {
         const mockUrn = this.newUrn(req.getParent(), req.getType(), req.getName());
         const parent = req.getParent() ? (engineUrns.get(req.getParent()) ?? req.getParent()) : "";
         const [stackPart, projectName, parentType] = parent.split("::");

@@ -30,7 +30,7 @@ export function freePort(): Promise<number> {
     });
 }
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 /** Which parts of the platform the e2e deploys and checks (the others are switched off by their config switches). */
 export const PARTS = { chatCache: true, monitoring: true, syncMonitor: true } as const;
@@ -93,7 +93,7 @@ export async function e2eOverrides(): Promise<{ overrides: Record<string, string
     const read = (key: string): Obj | undefined =>
         resolved[`${NS}:${key}`] ? JSON.parse(resolved[`${NS}:${key}`]) : undefined;
     const ports: PortMap = {};
-    const config: Record<string, any> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const config: Record<string, any> = {};
 
     const redis = read("redis") ?? {};
     config.redis = { ...redis, image: STAND_INS.redis, publish: await freePublish(redis.publish, "redis", ports) };
@@ -231,6 +231,7 @@ async function waitHttp(url: string, what: string, timeoutMs = 60000): Promise<v
             if (Date.now() > deadline) {
                 throw new Error(
                     `${what} did not answer on ${url} within ${timeoutMs / 1000}s: ${(e as Error).message}`,
+                    { cause: e },
                 );
             }
             await new Promise((r) => setTimeout(r, 500));

@@ -114,6 +114,7 @@ export async function buildStandIns(
         } catch (e) {
             throw new Error(
                 `images: building the ${role} stand-in (${STAND_INS[role]}) failed: ${(e as Error).message}`,
+                { cause: e },
             );
         } finally {
             if (role === "node") {

@@ -22,7 +22,7 @@ import { FAKE_GITHUB_TOKEN } from "./fakes/services";
 import { containerHealth, exec, log, privateDocker, runningContainers, waitFor } from "./engine";
 import { buildStandIns } from "./images";
 
-type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Obj = Record<string, any>;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 

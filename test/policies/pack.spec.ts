@@ -39,6 +39,7 @@ describe("policy pack", () => {
         const files = AREAS.flatMap((area) => fs.readdirSync(path.join(PACK_DIR, area)).map((f) => `${area}/${f}`));
         expect(files.length).to.equal(policies.length);
         for (const file of files) {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports -- each policy file is loaded by path
             const exported = Object.values(require(path.join(PACK_DIR, file)) as Record<string, unknown>);
             const inFile = exported.filter((v) => policies.includes(v as never));
             expect(inFile, file).to.have.length(1);

@@ -33,7 +33,7 @@ export type Behaviour =
 export interface SeenRequest {
     path: string;
     headers: IncomingHttpHeaders;
-    body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    body: Record<string, any>;
 }
 
 /** Options for `startFakeOpenAI`. */
@@ -85,7 +85,7 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
     const state = { behave: opts.behave };
 
     async function chat(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
-        let body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        let body: Record<string, any>;
         try {
             body = JSON.parse(raw);
         } catch {

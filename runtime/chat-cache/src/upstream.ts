@@ -1,6 +1,5 @@
-import http from "node:http";
+import http, { type IncomingHttpHeaders, type IncomingMessage } from "node:http";
 import https from "node:https";
-import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 
 /** Response head and streaming body from the upstream. */
 export interface UpstreamResponse {

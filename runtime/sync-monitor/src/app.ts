@@ -5,8 +5,7 @@
 import type { IncomingMessage, ServerResponse, RequestListener } from "node:http";
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { Registry } from "prom-client";
-import type { Monitor } from "./monitor";
-import { ApprovalError } from "./monitor";
+import { ApprovalError, type Monitor } from "./monitor";
 import type { Redactor } from "./redact";
 import type { Logger } from "./logger";
 import type { Ledger } from "./ledger";

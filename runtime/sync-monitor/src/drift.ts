@@ -1,8 +1,7 @@
 /** Pure drift computation: ESC snapshot + GitHub listings + ledger -> per-secret findings. */
 import type { EscSnapshot } from "./escSource";
 import type { ListedSecret } from "./github";
-import type { LedgerEntry } from "./ledger";
-import { valueHmac } from "./ledger";
+import { valueHmac, type LedgerEntry } from "./ledger";
 import { invalidNameReason } from "./names";
 import { secretKey, type ExpectedSecret, type Target } from "./targets";
 import type { DRIFT_KINDS } from "./metrics";

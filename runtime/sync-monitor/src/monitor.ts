@@ -3,23 +3,19 @@
  * record history. `createMonitor(deps)` wires injected clients; nothing here reads the environment or listens.
  */
 import type { SyncConfig } from "./syncConfig";
-import type { EscClient } from "./escSource";
-import { readEsc, type EscSnapshot } from "./escSource";
+import { readEsc, type EscClient, type EscSnapshot } from "./escSource";
 import type { GitHubSecrets, ListedSecret } from "./github";
-import type { Ledger, HealRecord } from "./ledger";
+import type { Ledger, HealRecord, LedgerEntry } from "./ledger";
 import type { Alerter } from "./alerts";
-import type { Metrics } from "./metrics";
-import { DRIFT_KINDS } from "./metrics";
+import { DRIFT_KINDS, type Metrics } from "./metrics";
 import type { Logger } from "./logger";
 import { scrubError, type Redactor } from "./redact";
 import type { ExposureScanner, ExposureFinding } from "./exposure";
-import type { Clock } from "./clock";
-import { systemClock } from "./clock";
+import { systemClock, type Clock } from "./clock";
 import { WriteBudget } from "./budget";
 import { computeDrift, secretText, type DriftEntry, type DriftResult } from "./drift";
 import { describePlan, planHeals, type HealAction } from "./heal";
 import { distinctTargets, expectedSecrets, parseTargetId, secretKey, type Target } from "./targets";
-import type { LedgerEntry } from "./ledger";
 import { applyAttestations } from "./attestations";
 
 /** What the monitor needs; every client is created by the caller (main.ts or a test). */
@@ -157,9 +153,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         return [...all.values()];
     }
 
-    async function readGitHub(
-        targets: Target[],
-    ): Promise<{
+    async function readGitHub(targets: Target[]): Promise<{
         listings: Map<string, ListedSecret[] | { error: string }>;
         visible: Map<string, Set<string>>;
         shadowErrors: { target: string; scope: string; reason: string }[];

@@ -71,7 +71,7 @@ export function scrubError(err: unknown, redactor: Redactor, context?: string): 
     const status = typeof e?.status === "number" ? e.status : e?.response?.status;
     const method = (e?.request?.method ?? e?.config?.method ?? "").toUpperCase();
     const rawUrl = e?.request?.url ?? e?.config?.url ?? "";
-    let path = "";
+    let path: string;
     try {
         path = rawUrl ? new URL(rawUrl, "http://x").pathname : "";
     } catch {

@@ -56,12 +56,10 @@ export function followProgress(
     stream: NodeJS.ReadableStream,
     onLine?: (s: string) => void,
 ): Promise<any[]> {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     return new Promise((resolve, reject) => {
         docker.modem.followProgress(
             stream,
             (err: Error | null, out: any[]) => {
-                // eslint-disable-line @typescript-eslint/no-explicit-any
                 if (err) {
                     reject(err);
                     return;
@@ -74,7 +72,6 @@ export function followProgress(
                 resolve(out);
             },
             (ev: any) => {
-                // eslint-disable-line @typescript-eslint/no-explicit-any
                 if (onLine && typeof ev.stream === "string" && ev.stream.trim()) {
                     onLine(ev.stream.trimEnd());
                 }
@@ -165,7 +162,7 @@ export class EngineApplier {
     /** The `onResource` hook for evaluateStack. */
     readonly hook = async (resource: PlannedResource): Promise<AppliedResource> => {
         const started = Date.now();
-        const inputs = unwrapSecrets(resource.inputs) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const inputs = unwrapSecrets(resource.inputs) as Record<string, any>;
         let result: AppliedResource & { engineName?: string };
         try {
             result = await this.apply(resource, inputs);
@@ -175,6 +172,7 @@ export class EngineApplier {
                 msg.startsWith("e2e applier:")
                     ? msg
                     : `e2e applier: applying ${resource.type} "${resource.name}" failed: ${msg}`,
+                { cause: e },
             );
         }
         this.applied.push({
@@ -191,7 +189,6 @@ export class EngineApplier {
         resource: PlannedResource,
         inputs: Record<string, any>,
     ): Promise<AppliedResource & { engineName?: string }> {
-        // eslint-disable-line @typescript-eslint/no-explicit-any
         const d = this.docker;
         const echo = { ...resource.inputs };
         switch (resource.type) {

@@ -9,7 +9,6 @@ import { configSpec, imageBuild, networkSpec, randomPassword, secretSpec, servic
 
 /** A service shaped exactly like the dev plan's Postgres (SwarmService output), ids resolved. */
 function postgresInputs(): Record<string, any> {
-    // eslint-disable-line @typescript-eslint/no-explicit-any
     return {
         convergeConfig: { delay: "5s", timeout: "3m" },
         endpointSpec: {
@@ -91,7 +90,7 @@ function postgresInputs(): Record<string, any> {
 describe("e2e applier: @pulumi/docker inputs -> Engine API specs", () => {
     it("maps a service with every field the program sets", () => {
         const { spec, converge } = serviceSpec("postgres-service", postgresInputs());
-        const t = spec.TaskTemplate as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const t = spec.TaskTemplate as any;
         expect(spec.Name).to.equal("postgres");
         expect(spec.Labels).to.deep.equal({ "sophia.service": "postgres", "sophia.tier": "high" });
         expect(spec.Mode).to.deep.equal({ Replicated: { Replicas: 1 } });

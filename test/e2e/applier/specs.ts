@@ -16,7 +16,6 @@ import {
     VOLUME_SHAPE,
 } from "./fields";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 type Inputs = Record<string, any>;
 
 /** Pulumi type tokens the applier handles. */

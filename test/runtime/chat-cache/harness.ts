@@ -84,7 +84,7 @@ export async function startHarness(
 }
 
 /** A deterministic request body (temperature 0) that the proxy caches by default; typed loosely to suit both callers. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 export function det(content: string, extra: Record<string, unknown> = {}): any {
     return { model: "gpt-4o-mini", temperature: 0, messages: [{ role: "user", content }], ...extra };
 }
@@ -122,7 +122,7 @@ export function detStream(
 }
 
 /** Parses a fetch response body as loosely typed JSON. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 export async function jsonOf(res: Response): Promise<any> {
     return res.json();
 }

@@ -9,7 +9,6 @@ import { useWorld, baseConfig, seedAcme, REPO, type Harness } from "./harness";
 import { createApp } from "../../../runtime/sync-monitor/src/app";
 import { makeGithubToken } from "../../../runtime/sync-monitor/src/exposure";
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 const ADMIN = "admin-token-for-tests-0123456789";
 const B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const rand = (n: number) => Array.from(randomBytes(n), (b) => B62[b % 62]).join("");
