@@ -3,9 +3,14 @@ import { nodeHttpHealthcheck } from "./nodeHealthcheck";
 import { MountedFile } from "./swarmObjects";
 import { RuntimeServiceArgs } from "./runtimeServiceArgs";
 import { SwarmService } from "./swarmService";
-
-export const CHAT_CACHE_REDIS_PASSWORD_FILE = "/run/secrets/redis_password";
-export const CHAT_CACHE_UPSTREAM_KEY_FILE = "/run/secrets/upstream_api_key";
+import {
+    CHAT_CACHE_DEFAULT_PORT,
+    CHAT_CACHE_ENV,
+    CHAT_CACHE_FILES,
+    CHAT_CACHE_PATHS,
+    CHAT_CACHE_SERVICE,
+    CHAT_CACHE_UID,
+} from "../runtime/chat-cache/src/contract";
 
 export interface ChatCacheArgs extends RuntimeServiceArgs {
     /** Defaults to 2: a cache in front of the LLM should survive one task's update or failure. */
@@ -30,50 +35,50 @@ export class ChatCache extends pulumi.ComponentResource {
 
     constructor(name: string, args: ChatCacheArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("sophia:runtime:ChatCache", name, {}, opts);
-        this.port = args.port ?? 8080;
+        this.port = args.port ?? CHAT_CACHE_DEFAULT_PORT;
         const secrets: MountedFile[] = [
             {
                 key: "redis-password",
                 data: args.redis.password,
-                target: CHAT_CACHE_REDIS_PASSWORD_FILE,
-                uid: "1000",
-                gid: "1000",
+                target: CHAT_CACHE_FILES.redisPassword,
+                uid: CHAT_CACHE_UID,
+                gid: CHAT_CACHE_UID,
             },
         ];
         const env: Record<string, pulumi.Input<string>> = {
             ...(args.env ?? {}),
-            PORT: String(this.port),
-            UPSTREAM_BASE_URL: args.upstream.baseUrl,
-            REDIS_URL: pulumi.interpolate`redis://${args.redis.host}:${args.redis.port}/0`,
-            REDIS_PASSWORD_FILE: CHAT_CACHE_REDIS_PASSWORD_FILE,
+            [CHAT_CACHE_ENV.port]: String(this.port),
+            [CHAT_CACHE_ENV.upstreamBaseUrl]: args.upstream.baseUrl,
+            [CHAT_CACHE_ENV.redisUrl]: pulumi.interpolate`redis://${args.redis.host}:${args.redis.port}/0`,
+            [CHAT_CACHE_ENV.redisPasswordFile]: CHAT_CACHE_FILES.redisPassword,
         };
         if (args.upstream.apiKey !== undefined) {
             secrets.push({
                 key: "upstream-api-key",
                 data: args.upstream.apiKey,
-                target: CHAT_CACHE_UPSTREAM_KEY_FILE,
-                uid: "1000",
-                gid: "1000",
+                target: CHAT_CACHE_FILES.upstreamApiKey,
+                uid: CHAT_CACHE_UID,
+                gid: CHAT_CACHE_UID,
             });
-            env.UPSTREAM_API_KEY_FILE = CHAT_CACHE_UPSTREAM_KEY_FILE;
+            env[CHAT_CACHE_ENV.upstreamApiKeyFile] = CHAT_CACHE_FILES.upstreamApiKey;
         }
         const configs: MountedFile[] = [];
         if (args.rules !== undefined) {
-            configs.push({ key: "rules", data: args.rules, target: "/etc/chat-cache/rules.yaml" });
-            env.CACHE_RULES_FILE = "/etc/chat-cache/rules.yaml";
+            configs.push({ key: "rules", data: args.rules, target: CHAT_CACHE_FILES.rules });
+            env[CHAT_CACHE_ENV.rulesFile] = CHAT_CACHE_FILES.rules;
         }
 
         this.swarmService = new SwarmService(
             name,
             {
-                serviceName: "chat-cache",
+                serviceName: CHAT_CACHE_SERVICE,
                 image: args.image,
                 resources: args.resources,
                 replicas: args.replicas ?? 2,
                 env,
                 secrets,
                 configs,
-                healthcheck: nodeHttpHealthcheck(this.port),
+                healthcheck: nodeHttpHealthcheck(this.port, CHAT_CACHE_PATHS.health),
                 networks: args.networks,
                 constraints: args.constraints,
                 // Two replicas on one node would both go with it.
@@ -83,8 +88,8 @@ export class ChatCache extends pulumi.ComponentResource {
                 converge: args.converge,
                 // In-flight completions may take the upstream's full timeout (30 s) to finish after SIGTERM.
                 stopGracePeriod: "40s",
-                metrics: { port: this.port, path: "/metrics" },
-                labels: { "sophia.runtime": "chat-cache" },
+                metrics: { port: this.port, path: CHAT_CACHE_PATHS.metrics },
+                labels: { "sophia.runtime": CHAT_CACHE_SERVICE },
                 registryAuth: args.registryAuth,
             },
             { parent: this },

@@ -3,11 +3,15 @@ import { nodeHttpHealthcheck } from "./nodeHealthcheck";
 import { MountedFile } from "./swarmObjects";
 import { RuntimeServiceArgs } from "./runtimeServiceArgs";
 import { SwarmService } from "./swarmService";
-
-/** Where the mapping file is mounted; the same text the program used for the @pulumi/github resources. */
-export const SYNC_CONFIG_PATH = "/etc/sync-monitor/sync-config.yaml";
-/** Where the attestations of the secrets this program wrote are mounted. */
-export const SYNC_ATTESTATIONS_PATH = "/etc/sync-monitor/attestations.json";
+import {
+    SYNC_MONITOR_DEFAULT_PORT,
+    SYNC_MONITOR_ENV as ENV,
+    SYNC_MONITOR_FILES as FILES,
+    SYNC_MONITOR_MONITOR_FLAG,
+    SYNC_MONITOR_PATHS,
+    SYNC_MONITOR_SERVICE,
+    SYNC_MONITOR_UID,
+} from "../runtime/sync-monitor/src/contract";
 
 /** The sync-monitor's settings; its HTTP port (metrics, API, health) defaults to 9091. */
 export interface SyncMonitorArgs extends RuntimeServiceArgs {
@@ -43,55 +47,55 @@ export class SyncMonitor extends pulumi.ComponentResource {
 
     constructor(name: string, args: SyncMonitorArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("sophia:runtime:SyncMonitor", name, {}, opts);
-        this.port = args.port ?? 9091;
-        const file = (key: string, data: pulumi.Input<string>): MountedFile => ({
+        this.port = args.port ?? SYNC_MONITOR_DEFAULT_PORT;
+        const file = (key: string, data: pulumi.Input<string>, target: string): MountedFile => ({
             key,
             data,
-            target: `/run/secrets/${key.replace(/-/g, "_")}`,
-            uid: "1000",
-            gid: "1000",
+            target,
+            uid: SYNC_MONITOR_UID,
+            gid: SYNC_MONITOR_UID,
         });
         const secrets = [
-            file("github-token", args.githubToken),
-            file("pulumi-access-token", args.pulumiAccessToken),
-            file("database-password", args.postgres.password),
-            file("hmac-key", args.hmacKey),
-            file("admin-token", args.adminToken),
+            file("github-token", args.githubToken, FILES.githubToken),
+            file("pulumi-access-token", args.pulumiAccessToken, FILES.pulumiAccessToken),
+            file("database-password", args.postgres.password, FILES.databasePassword),
+            file("hmac-key", args.hmacKey, FILES.hmacKey),
+            file("admin-token", args.adminToken, FILES.adminToken),
         ];
         const env: Record<string, pulumi.Input<string>> = {
             ...(args.env ?? {}),
-            PORT: String(this.port),
-            SYNC_CONFIG: SYNC_CONFIG_PATH,
-            GITHUB_API_URL: args.githubApiUrl,
-            GITHUB_TOKEN_FILE: "/run/secrets/github_token",
-            PULUMI_BACKEND_URL: args.pulumiBackendUrl,
-            PULUMI_ACCESS_TOKEN_FILE: "/run/secrets/pulumi_access_token",
-            DATABASE_URL: pulumi.interpolate`postgres://${args.postgres.user}@${args.postgres.host}:${args.postgres.port}/${args.postgres.database}`,
-            DATABASE_PASSWORD_FILE: "/run/secrets/database_password",
-            SYNC_HMAC_KEY_FILE: "/run/secrets/hmac_key",
-            SYNC_ADMIN_TOKEN_FILE: "/run/secrets/admin_token",
+            [ENV.port]: String(this.port),
+            [ENV.syncConfig]: FILES.syncConfig,
+            [ENV.githubApiUrl]: args.githubApiUrl,
+            [ENV.githubTokenFile]: FILES.githubToken,
+            [ENV.pulumiBackendUrl]: args.pulumiBackendUrl,
+            [ENV.pulumiAccessTokenFile]: FILES.pulumiAccessToken,
+            [ENV.databaseUrl]: pulumi.interpolate`postgres://${args.postgres.user}@${args.postgres.host}:${args.postgres.port}/${args.postgres.database}`,
+            [ENV.databasePasswordFile]: FILES.databasePassword,
+            [ENV.hmacKeyFile]: FILES.hmacKey,
+            [ENV.adminTokenFile]: FILES.adminToken,
         };
         if (args.alertmanagerUrl !== undefined) {
-            env.ALERTMANAGER_URL = args.alertmanagerUrl;
+            env[ENV.alertmanagerUrl] = args.alertmanagerUrl;
         }
-        const configs: MountedFile[] = [{ key: "mapping", data: args.syncConfigYaml, target: SYNC_CONFIG_PATH }];
+        const configs: MountedFile[] = [{ key: "mapping", data: args.syncConfigYaml, target: FILES.syncConfig }];
         if (args.attestations !== undefined) {
-            configs.push({ key: "attestations", data: args.attestations, target: SYNC_ATTESTATIONS_PATH });
-            env.SYNC_ATTESTATIONS_FILE = SYNC_ATTESTATIONS_PATH;
+            configs.push({ key: "attestations", data: args.attestations, target: FILES.attestations });
+            env[ENV.attestationsFile] = FILES.attestations;
         }
 
         this.swarmService = new SwarmService(
             name,
             {
-                serviceName: "sync-monitor",
+                serviceName: SYNC_MONITOR_SERVICE,
                 image: args.image,
                 resources: args.resources,
                 replicas: 1,
-                args: ["--monitor"],
+                args: [SYNC_MONITOR_MONITOR_FLAG],
                 env,
                 secrets,
                 configs,
-                healthcheck: nodeHttpHealthcheck(this.port),
+                healthcheck: nodeHttpHealthcheck(this.port, SYNC_MONITOR_PATHS.health),
                 // One writer at a time: a second task during an update could double-push within GitHub's write budget.
                 stateful: true,
                 networks: args.networks,
@@ -99,8 +103,8 @@ export class SyncMonitor extends pulumi.ComponentResource {
                 endpointMode: args.endpointMode,
                 ports: args.ports,
                 converge: args.converge,
-                metrics: { port: this.port, path: "/metrics" },
-                labels: { "sophia.runtime": "sync-monitor" },
+                metrics: { port: this.port, path: SYNC_MONITOR_PATHS.metrics },
+                labels: { "sophia.runtime": SYNC_MONITOR_SERVICE },
                 registryAuth: args.registryAuth,
             },
             { parent: this },
