@@ -1,16 +1,23 @@
-import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { MountedFile } from "../swarmObjects";
-import { HealthcheckArgs, SwarmService, SwarmServiceArgs } from "../swarmService";
+import { SwarmService } from "../swarmService";
 import { ResolvedResources } from "../tiers";
-import { buildAlertmanagerConfig } from "./alertmanagerConfig";
-import { buildDashboards } from "./grafana/dashboards";
-import { dashboardProvisioning, DASHBOARDS_DIR, datasourceProvisioning } from "./grafana/provisioning";
 import { DEFAULT_MONITORING_IMAGES, MonitoringImages } from "./images";
 import { JOBS } from "./names";
 import { buildPrometheusConfig, ScrapeTarget, validateScrapeTargets } from "./prometheusConfig";
-import { toYaml } from "./render";
 import { buildRuleFiles, resolveRuleOptions } from "./rules";
+import {
+    alertmanagerService,
+    cadvisorService,
+    grafanaService,
+    MONITORING_PORTS,
+    MonitoringServiceContext,
+    nodeExporterService,
+    postgresExporterService,
+    prometheusService,
+    redisExporterService,
+} from "./services";
+
+export { MONITORING_PORTS } from "./services";
 
 /** Resources per monitoring service, normally from the tiers (Prometheus medium, the rest low). */
 export interface MonitoringResources {
@@ -136,25 +143,6 @@ export interface MonitoringStackArgs {
     readonly converge?: { readonly delay: string; readonly timeout: string } | false;
 }
 
-/** Ports the services listen on. */
-export const MONITORING_PORTS = {
-    prometheus: 9090,
-    alertmanager: 9093,
-    grafana: 3000,
-    nodeExporter: 9100,
-    cadvisor: 8080,
-    redisExporter: 9121,
-    postgresExporter: 9187,
-} as const;
-
-/** Image users the secret files must belong to (mode 0400). */
-const UIDS = { nobody: "65534", grafana: "472", redisExporter: "59000" } as const;
-
-/** Docker configs/secrets: `key` must be usable in a Docker object name. */
-function fileKey(relPath: string): string {
-    return relPath.replace(/\.[a-z]+$/, "").replace(/[^a-zA-Z0-9]+/g, "-");
-}
-
 const GB = /^\d+(?:\.\d+)?(B|KB|MB|GB|TB|PB|EB)$/;
 const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
 
@@ -193,17 +181,6 @@ export function validateMonitoringStackArgs(args: MonitoringStackArgs): void {
     }
 }
 
-/** A `wget --spider` healthcheck (busybox images). */
-function httpCheck(url: string): HealthcheckArgs {
-    return {
-        test: ["CMD", "wget", "-q", "--spider", url],
-        interval: "30s",
-        timeout: "5s",
-        retries: 3,
-        startPeriod: "30s",
-    };
-}
-
 /**
  * Prometheus, Alertmanager, Grafana, node-exporter and cAdvisor (global), redis_exporter and postgres_exporter, with
  * every configuration file generated from typed TypeScript and shipped as a content-hashed Docker config.
@@ -233,8 +210,6 @@ export class MonitoringStack extends pulumi.ComponentResource {
         const prefix = args.namePrefix ?? "";
         const enableGrafana = args.enableGrafana ?? true;
         const enableCadvisor = args.enableCadvisor ?? true;
-        const publishMode = args.publishMode ?? "ingress";
-        const constraints = args.constraints ?? ["node.role==manager"];
         const names = {
             prometheus: `${prefix}prometheus`,
             alertmanager: `${prefix}alertmanager`,
@@ -245,9 +220,13 @@ export class MonitoringStack extends pulumi.ComponentResource {
             postgresExporter: `${prefix}postgres-exporter`,
         };
         const P = MONITORING_PORTS;
-        const common = { networks: args.networks, endpointMode: args.endpointMode, converge: args.converge };
-        const port = (target: number, published?: number) =>
-            published ? [{ target, published, mode: publishMode }] : undefined;
+        const ctx: MonitoringServiceContext = {
+            name,
+            parent: this,
+            common: { networks: args.networks, endpointMode: args.endpointMode, converge: args.converge },
+            publishMode: args.publishMode ?? "ingress",
+            constraints: args.constraints ?? ["node.role==manager"],
+        };
 
         // Every scrape job: the application's plus the stack's own exporters.
         const targets: ScrapeTarget[] = [
@@ -275,249 +254,62 @@ export class MonitoringStack extends pulumi.ComponentResource {
             ruleFiles: Object.keys(ruleFiles),
         });
 
-        const volume = (role: string, volumeName: string) =>
-            new docker.Volume(
-                `${name}-${role}-data`,
-                {
-                    name: volumeName,
-                    labels: [{ label: "sophia.volume", value: volumeName }],
-                },
-                { parent: this },
-            );
-        const service = (role: string, serviceArgs: SwarmServiceArgs) =>
-            new SwarmService(`${name}-${role}`, serviceArgs, { parent: this });
+        const res = args.resources;
         const services: Record<string, SwarmService> = {};
-
-        // --- Prometheus: manager-placed, stateful (TSDB on a named volume), retention by time and size.
-        const promData = volume("prometheus", `${names.prometheus}-data`);
-        services.prometheus = service("prometheus", {
-            ...common,
+        services.prometheus = prometheusService(ctx, {
             serviceName: names.prometheus,
             image: images.prometheus,
-            resources: args.resources.prometheus,
-            args: [
-                "--config.file=/etc/prometheus/prometheus.yml",
-                "--storage.tsdb.path=/prometheus",
-                `--storage.tsdb.retention.time=${args.retentionTime ?? "30d"}`,
-                `--storage.tsdb.retention.size=${args.retentionSize ?? "10GB"}`,
-                "--web.console.libraries=/usr/share/prometheus/console_libraries",
-                "--web.console.templates=/usr/share/prometheus/consoles",
-            ],
-            configs: [
-                { key: "prometheus", data: toYaml(prometheusYml), target: "/etc/prometheus/prometheus.yml" },
-                ...Object.entries(ruleFiles).map(([rel, file]) => ({
-                    key: fileKey(rel),
-                    data: toYaml(file),
-                    target: `/etc/prometheus/${rel}`,
-                })),
-            ],
-            mounts: [{ type: "volume", source: promData.name, target: "/prometheus" }],
-            healthcheck: httpCheck(`http://localhost:${P.prometheus}/-/healthy`),
-            stateful: true,
-            constraints,
-            ports: port(P.prometheus, args.publish?.prometheus),
-            metrics: { port: P.prometheus },
+            resources: res.prometheus,
+            config: prometheusYml,
+            ruleFiles,
+            retentionTime: args.retentionTime ?? "30d",
+            retentionSize: args.retentionSize ?? "10GB",
+            publish: args.publish?.prometheus,
         });
-
-        // --- Alertmanager: single replica (no gossip), silences on a volume, receiver secrets as files.
-        const amSecrets: MountedFile[] = [];
-        if (args.slack) {
-            amSecrets.push({
-                key: "slack-webhook-url",
-                data: args.slack.webhookUrl,
-                target: "/run/secrets/slack_webhook_url",
-                uid: UIDS.nobody,
-            });
-        }
-        if (args.email?.password !== undefined) {
-            amSecrets.push({
-                key: "smtp-password",
-                data: args.email.password,
-                target: "/run/secrets/smtp_password",
-                uid: UIDS.nobody,
-            });
-        }
-        const alertmanagerYml = buildAlertmanagerConfig({
-            slack: args.slack && { channel: args.slack.channel, apiUrlFile: "/run/secrets/slack_webhook_url" },
-            email: args.email && {
-                to: args.email.to,
-                from: args.email.from,
-                smarthost: args.email.smarthost,
-                username: args.email.username,
-                passwordFile: args.email.password !== undefined ? "/run/secrets/smtp_password" : undefined,
-                requireTls: args.email.requireTls,
-            },
-        });
-        const amData = volume("alertmanager", `${names.alertmanager}-data`);
-        services.alertmanager = service("alertmanager", {
-            ...common,
+        services.alertmanager = alertmanagerService(ctx, {
             serviceName: names.alertmanager,
             image: images.alertmanager,
-            resources: args.resources.alertmanager,
-            args: [
-                "--config.file=/etc/alertmanager/alertmanager.yml",
-                "--storage.path=/alertmanager",
-                "--cluster.listen-address=",
-            ],
-            configs: [
-                { key: "alertmanager", data: toYaml(alertmanagerYml), target: "/etc/alertmanager/alertmanager.yml" },
-            ],
-            secrets: amSecrets,
-            mounts: [{ type: "volume", source: amData.name, target: "/alertmanager" }],
-            healthcheck: httpCheck(`http://localhost:${P.alertmanager}/-/healthy`),
-            stateful: true,
-            constraints,
-            ports: port(P.alertmanager, args.publish?.alertmanager),
-            metrics: { port: P.alertmanager },
+            resources: res.alertmanager,
+            slack: args.slack,
+            email: args.email,
+            publish: args.publish?.alertmanager,
         });
-
-        // --- Grafana: provisioned datasource and dashboards, admin password from a secret file, no plugin installs.
         if (enableGrafana) {
-            const dashboards = buildDashboards();
-            const grafanaData = volume("grafana", `${names.grafana}-data`);
-            services.grafana = service("grafana", {
-                ...common,
+            services.grafana = grafanaService(ctx, {
                 serviceName: names.grafana,
                 image: images.grafana,
-                resources: args.resources.grafana,
-                env: {
-                    GF_SECURITY_ADMIN_PASSWORD__FILE: "/run/secrets/grafana_admin_password",
-                    GF_USERS_ALLOW_SIGN_UP: "false",
-                    GF_ANALYTICS_REPORTING_ENABLED: "false",
-                    GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
-                    GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: "false",
-                    GF_PLUGINS_PREINSTALL_DISABLED: "true",
-                },
-                secrets: [
-                    {
-                        key: "admin-password",
-                        data: args.grafanaAdminPassword as pulumi.Input<string>,
-                        target: "/run/secrets/grafana_admin_password",
-                        uid: UIDS.grafana,
-                    },
-                ],
-                configs: [
-                    {
-                        key: "datasource",
-                        data: toYaml(datasourceProvisioning(`http://${names.prometheus}:${P.prometheus}`)),
-                        target: "/etc/grafana/provisioning/datasources/sophia.yml",
-                    },
-                    {
-                        key: "dashboards",
-                        data: toYaml(dashboardProvisioning()),
-                        target: "/etc/grafana/provisioning/dashboards/sophia.yml",
-                    },
-                    ...Object.entries(dashboards).map(([file, d]) => ({
-                        key: fileKey(file),
-                        data: JSON.stringify(d, null, 2),
-                        target: `${DASHBOARDS_DIR}/${file}`,
-                    })),
-                ],
-                mounts: [{ type: "volume", source: grafanaData.name, target: "/var/lib/grafana" }],
-                healthcheck: httpCheck(`http://localhost:${P.grafana}/api/health`),
-                stateful: true,
-                constraints,
-                ports: port(P.grafana, args.publish?.grafana),
-                metrics: { port: P.grafana },
+                resources: res.grafana,
+                prometheusUrl: `http://${names.prometheus}:${P.prometheus}`,
+                adminPassword: args.grafanaAdminPassword as pulumi.Input<string>,
+                publish: args.publish?.grafana,
             });
         }
-
-        // --- node-exporter on every node; its hostname is the node id, which `node:instance:info` turns into `node`.
-        services.nodeExporter = service("node-exporter", {
-            ...common,
+        services.nodeExporter = nodeExporterService(ctx, {
             serviceName: names.nodeExporter,
             image: images.nodeExporter,
-            resources: args.resources.nodeExporter,
-            global: true,
-            hostname: "{{.Node.ID}}",
-            args: [
-                "--path.procfs=/host/proc",
-                "--path.sysfs=/host/sys",
-                "--path.rootfs=/rootfs",
-                "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run|var/lib/docker/.+)($|/)",
-                // IPVS stats are per node and not needed; the collector errors where the kernel has no IPVS.
-                "--no-collector.ipvs",
-            ],
-            mounts: [
-                { type: "bind", source: "/proc", target: "/host/proc", readOnly: true },
-                { type: "bind", source: "/sys", target: "/host/sys", readOnly: true },
-                { type: "bind", source: "/", target: "/rootfs", readOnly: true },
-            ],
-            healthcheck: httpCheck(`http://localhost:${P.nodeExporter}/`),
-            metrics: { port: P.nodeExporter },
+            resources: res.nodeExporter,
         });
-
-        // --- cAdvisor on every node: container CPU/memory against limits, labelled with Swarm service/task/node.
         if (enableCadvisor) {
-            services.cadvisor = service("cadvisor", {
-                ...common,
+            services.cadvisor = cadvisorService(ctx, {
                 serviceName: names.cadvisor,
                 image: images.cadvisor,
-                resources: args.resources.cadvisor,
-                global: true,
-                args: [
-                    "--docker_only=true",
-                    "--housekeeping_interval=30s",
-                    "--store_container_labels=false",
-                    "--whitelisted_container_labels=com.docker.swarm.service.name,com.docker.swarm.task.name,com.docker.swarm.node.id",
-                    "--disable_metrics=percpu,sched,tcp,udp,disk,diskIO,hugetlb,referenced_memory,cpu_topology,resctrl",
-                ],
-                mounts: [
-                    { type: "bind", source: "/", target: "/rootfs", readOnly: true },
-                    { type: "bind", source: "/var/run", target: "/var/run", readOnly: true },
-                    { type: "bind", source: "/sys", target: "/sys", readOnly: true },
-                    { type: "bind", source: "/var/lib/docker", target: "/var/lib/docker", readOnly: true },
-                ],
-                healthcheck: httpCheck(`http://localhost:${P.cadvisor}/healthz`),
-                metrics: { port: P.cadvisor },
+                resources: res.cadvisor,
             });
         }
-
-        // --- redis_exporter: its password file is a JSON map from Redis URI to password.
         if (args.redis) {
-            const uri = `redis://${args.redis.serviceName}:${args.redis.port ?? 6379}`;
-            services.redisExporter = service("redis-exporter", {
-                ...common,
+            services.redisExporter = redisExporterService(ctx, {
                 serviceName: names.redisExporter,
                 image: images.redisExporter,
-                resources: args.resources.redisExporter,
-                env: { REDIS_ADDR: uri, REDIS_PASSWORD_FILE: "/run/secrets/redis_passwords.json" },
-                secrets: [
-                    {
-                        key: "redis-passwords",
-                        data: pulumi.output(args.redis.password).apply((p) => JSON.stringify({ [uri]: p })),
-                        target: "/run/secrets/redis_passwords.json",
-                        uid: UIDS.redisExporter,
-                    },
-                ],
-                // A scratch image: no shell or wget for a healthcheck; `up` and `redis_up` show its state.
-                metrics: { port: P.redisExporter },
+                resources: res.redisExporter,
+                redis: args.redis,
             });
         }
-
-        // --- postgres_exporter: DSN without the password, which comes from a file.
         if (args.postgres) {
-            const pg = args.postgres;
-            services.postgresExporter = service("postgres-exporter", {
-                ...common,
+            services.postgresExporter = postgresExporterService(ctx, {
                 serviceName: names.postgresExporter,
                 image: images.postgresExporter,
-                resources: args.resources.postgresExporter,
-                env: {
-                    DATA_SOURCE_URI: `${pg.serviceName}:${pg.port ?? 5432}/${pg.database}?sslmode=${pg.sslMode ?? "disable"}`,
-                    DATA_SOURCE_USER: pg.user,
-                    DATA_SOURCE_PASS_FILE: "/run/secrets/postgres_password",
-                },
-                secrets: [
-                    {
-                        key: "postgres-password",
-                        data: pg.password,
-                        target: "/run/secrets/postgres_password",
-                        uid: UIDS.nobody,
-                    },
-                ],
-                healthcheck: httpCheck(`http://localhost:${P.postgresExporter}/`),
-                metrics: { port: P.postgresExporter },
+                resources: res.postgresExporter,
+                postgres: args.postgres,
             });
         }
 
