@@ -28,6 +28,9 @@ npm test 2>&1 | tee -a "$results"
 step "policy check of the prod and dev plans"
 npm run -s policy:check:plans
 
+step "the real Pulumi CLI, built from source, against the offline plan's config handling and the main command"
+npm run -s test:engine 2>&1 | tee -a "$results"
+
 step "end-to-end deployment on a private Docker Swarm"
 npm run -s test:e2e 2>&1 | tee -a "$results"
 

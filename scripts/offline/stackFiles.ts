@@ -84,6 +84,42 @@ function githubValuesPlaceholder(
     return tree;
 }
 
+/** A Pulumi.yaml config declaration's type, as the engine reads it (`type`, and `items` for arrays). */
+interface DeclaredType {
+    readonly type: string;
+    readonly items?: DeclaredType;
+}
+
+/**
+ * Whether a stack value fits its declared type, as `pulumi preview`/`up` check it before running the program: a
+ * value from YAML reaches that check as a string unless it is a list or map, so any scalar fits `string`.
+ */
+function fitsDeclaredType(declared: DeclaredType, value: unknown): boolean {
+    const scalar = typeof value !== "object" || value === null;
+    switch (declared.type) {
+        case "string":
+            return scalar;
+        case "integer":
+            return scalar && /^[+-]?\d+$/.test(String(value));
+        case "boolean":
+            return value === true || value === false || value === "true" || value === "false";
+        case "object":
+            return !scalar && !Array.isArray(value);
+        case "array":
+            return (
+                Array.isArray(value) &&
+                declared.items !== undefined &&
+                value.every((item) => fitsDeclaredType(declared.items as DeclaredType, item))
+            );
+        default:
+            return false;
+    }
+}
+
+function declaredTypeName(declared: DeclaredType): string {
+    return declared.type === "array" && declared.items ? `array<${declaredTypeName(declared.items)}>` : declared.type;
+}
+
 function configString(value: unknown): string {
     return typeof value === "string" ? value : JSON.stringify(value);
 }
@@ -146,9 +182,23 @@ export function resolveStackConfig(projectDir: string, stack: string): ResolvedS
             config[qualify(k)] = configString(value);
         }
     }
+    const declaredTypes = new Map<string, DeclaredType>();
+    for (const [k, decl] of Object.entries(project.config ?? {})) {
+        const type = (decl as { type?: unknown } | null)?.type;
+        if (typeof type === "string") {
+            declaredTypes.set(qualify(k), decl as DeclaredType);
+        }
+    }
     for (const [k, value] of Object.entries((stackDoc.config ?? {}) as Record<string, unknown>)) {
         const full = qualify(k);
-        if (typeof value === "object" && value !== null && "secure" in value) {
+        const declared = declaredTypes.get(full);
+        const secure = typeof value === "object" && value !== null && "secure" in value;
+        if (declared && !secure && !fitsDeclaredType(declared, value)) {
+            throw new StackFileError(
+                `${path.basename(stackFile)}: ${full} must be of type ${declaredTypeName(declared)}, as Pulumi.yaml declares it; \`pulumi up\` refuses the stack until it is.`,
+            );
+        }
+        if (secure) {
             config[full] = placeholderValue(full);
             secretKeys.push(full);
             placeholders.push(full);
