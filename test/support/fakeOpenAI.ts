@@ -22,6 +22,8 @@ export type Behaviour =
           choices?: number;
       }
     | { kind: "error"; status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
+    /** Sends exactly this body (e.g. malformed or hostile answers) with this status and content type. */
+    | { kind: "raw"; status?: number; contentType?: string; body: string; delayMs?: number }
     /** Never answers (until the connection is closed). */
     | { kind: "hang" }
     /** Streaming: send `afterChunks` chunks, then drop the connection (JSON: drop at once). */
@@ -103,6 +105,12 @@ export async function startFakeOpenAI(opts: FakeOpenAIOptions = {}): Promise<Fak
         const b = state.behave?.(seen, call) ?? fromModel(String(body.model));
         if (opts.delayMs) await sleep(opts.delayMs);
         if (b.kind === "hang") return;
+        if (b.kind === "raw") {
+            if (b.delayMs) await sleep(b.delayMs);
+            res.writeHead(b.status ?? 200, { "content-type": b.contentType ?? "application/json" });
+            res.end(b.body);
+            return;
+        }
         if (b.kind === "error") {
             if (b.delayMs) await sleep(b.delayMs);
             res.writeHead(b.status, { "content-type": "application/json", ...(b.headers ?? {}) });

@@ -3,6 +3,8 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { isJsonContentType, readBody } from "./body";
+import { answerParserError, ClientErrorLog } from "./clientErrors";
 import { completionText, isCacheableCompletion } from "./completion";
 import type { Config } from "./config";
 import { parseControls, type CacheControls } from "./controls";
@@ -39,41 +41,13 @@ export interface App {
     close(graceMs?: number): Promise<void>;
 }
 
-/** Reads a request body up to `limit` bytes; callback style so a cache hit can be answered without a promise chain. */
-function readBody(req: IncomingMessage, limit: number, done: (tooLarge: boolean, raw: Buffer) => void): void {
-    // Scan rawHeaders: `req.headers` is built lazily and the hit path avoids building it.
-    let declared = NaN;
+/** A header from `rawHeaders` without building `req.headers` (the hit path avoids that object). */
+function rawHeader(req: IncomingMessage, name: string): string | undefined {
     const h = req.rawHeaders;
     for (let i = 0; i < h.length; i += 2) {
-        if (h[i].length === 14 && h[i].toLowerCase() === "content-length") {
-            declared = Number(h[i + 1]);
-            break;
-        }
+        if (h[i].length === name.length && h[i].toLowerCase() === name) return h[i + 1];
     }
-    if (declared > limit) {
-        done(true, Buffer.alloc(0));
-        return;
-    }
-    let first: Buffer | undefined;
-    let parts: Buffer[] | undefined;
-    let size = 0;
-    let finished = false;
-    req.on("data", (c: Buffer) => {
-        if (finished) return;
-        size += c.length;
-        if (size > limit) {
-            finished = true;
-            done(true, Buffer.alloc(0));
-            return;
-        }
-        if (!first) first = c;
-        else (parts ??= [first]).push(c);
-    });
-    req.on("end", () => {
-        if (finished) return;
-        finished = true;
-        done(false, parts ? Buffer.concat(parts) : (first ?? Buffer.alloc(0)));
-    });
+    return undefined;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -114,6 +88,8 @@ export function createApp(deps: AppDeps): App {
         maxResponseBytes: Math.max(config.maxEntryBytes, 8 * 1048576),
     };
     const flights = new Map<string, Flight>();
+    const clientErrors = new ClientErrorLog(logger);
+    const bodyLimits = { maxBytes: config.maxBodyBytes, timeoutMs: config.bodyTimeoutMs };
     let inFlightRequests = 0;
     let closing = false;
     let drained: (() => void) | undefined;
@@ -279,6 +255,11 @@ export function createApp(deps: AppDeps): App {
             if (found) {
                 if (serveFresh(res, requestId, prep, found.entry)) return;
                 if (!store.isFresh(found.entry)) stale = found.entry;
+            } else if (!flights.has(hash)) {
+                // The Redis round trip above yields: an identical call may have finished meanwhile. Its answer went to
+                // the local tier in the same tick its flight was removed, so look again before becoming a new leader.
+                const late = store.getLocal(hash);
+                if (late && serveFresh(res, requestId, prep, late.entry)) return;
             }
         }
 
@@ -286,6 +267,7 @@ export function createApp(deps: AppDeps): App {
         // What goes upstream: the client's body without the proxy's own field (OpenAI rejects unknown arguments).
         const forward: Record<string, unknown> = { ...body };
         delete forward.cache;
+        // Serialised before any flight exists: nothing after registering one may throw on the client's input.
 
         const coalesce = cacheable && !controls.noCache && !controls.noStore;
         const write = cacheable && !controls.noStore;
@@ -302,8 +284,18 @@ export function createApp(deps: AppDeps): App {
                 forward.stream_options = { ...((body.stream_options as object) ?? {}), include_usage: true };
             flight = new Flight(stream);
         }
+        const forwardBody = leader ? JSON.stringify(forward) : "";
         const f = flight;
-        await new Promise<void>((resolve) => {
+        try {
+            await new Promise<void>((resolve) => {
+                joinFlight(resolve);
+            });
+        } catch (err) {
+            // Whatever threw, a flight this request created must settle, or every identical request would hang on it.
+            if (leader) settleBroken(f, coalesce ? hash : undefined, err);
+            throw err;
+        }
+        function joinFlight(resolve: () => void): void {
             const sub = subscriberFor({
                 res,
                 stream,
@@ -327,13 +319,21 @@ export function createApp(deps: AppDeps): App {
                     return true;
                 },
                 onFinished: (error) => {
+                    stopWaiting();
                     count(error ? "error" : status.toLowerCase(), cls);
                     if (!error && status === "COALESCED" && f.outcome?.kind === "ok") savedTokens(f.outcome.completion);
                     resolve();
                 },
             });
+            let waiting = status === "COALESCED";
+            if (waiting) metrics.coalesceWaiters.inc();
+            function stopWaiting(): void {
+                if (waiting) metrics.coalesceWaiters.dec();
+                waiting = false;
+            }
             res.on("close", () => {
                 if (!res.writableFinished) {
+                    stopWaiting();
                     f.unsubscribe(sub);
                     resolve();
                 }
@@ -343,20 +343,44 @@ export function createApp(deps: AppDeps): App {
                 if (coalesce) {
                     flights.set(hash!, f);
                 }
-                void f.run(flightDeps, JSON.stringify(forward), req.headers).then((outcome) => {
-                    if (coalesce && flights.get(hash!) === f) flights.delete(hash!);
-                    if (write) store_(hash!, outcome, controls, cls);
-                    if (outcome.kind !== "ok")
-                        logger.warn(
-                            {
-                                requestId,
-                                reason: outcome.reason,
-                                status: outcome.kind === "http-error" ? outcome.status : 200,
-                            },
-                            "upstream call failed",
-                        );
-                });
+                void f.run(flightDeps, forwardBody, req.headers).then(
+                    (outcome) => {
+                        if (coalesce && flights.get(hash!) === f) flights.delete(hash!);
+                        try {
+                            if (write) store_(hash!, outcome, controls, cls);
+                        } catch (err) {
+                            logger.warn({ requestId, err: (err as Error).message }, "could not cache the answer");
+                        }
+                        if (outcome.kind !== "ok")
+                            logger.warn(
+                                {
+                                    requestId,
+                                    reason: outcome.reason,
+                                    status: outcome.kind === "http-error" ? outcome.status : 200,
+                                },
+                                "upstream call failed",
+                            );
+                    },
+                    (err: unknown) => settleBroken(f, coalesce ? hash : undefined, err),
+                );
             }
+        }
+    }
+
+    /** Settles a flight whose leader failed outside the upstream call, and unregisters it. */
+    function settleBroken(f: Flight, hash: string | undefined, err: unknown): void {
+        if (hash !== undefined && flights.get(hash) === f) flights.delete(hash);
+        if (f.outcome) return;
+        logger.error(
+            { err: (err as Error)?.message, stack: (err as Error)?.stack },
+            "flight failed outside the upstream call",
+        );
+        f.finish({
+            kind: "http-error",
+            status: 500,
+            headers: {},
+            body: JSON.stringify(errorBody("Internal Server Error", "server_error")),
+            reason: "internal",
         });
     }
 
@@ -416,31 +440,58 @@ export function createApp(deps: AppDeps): App {
         requestId: string,
         onError: (err: unknown) => void,
     ): void {
-        readBody(req, config.maxBodyBytes, (tooLarge, raw) => {
-            if (tooLarge) {
-                count("error", "default");
+        if (!isJsonContentType(rawHeader(req, "content-type"))) {
+            refuse(
+                res,
+                requestId,
+                415,
+                "The request body must be JSON: send `content-type: application/json`.",
+                "unsupported_media_type",
+            );
+            return;
+        }
+        readBody(req, bodyLimits, (problem, raw) => {
+            if (problem === "too_large") {
                 res.setHeader("connection", "close");
-                sendJson(
+                refuse(
                     res,
+                    requestId,
                     413,
-                    JSON.stringify(
-                        errorBody(
-                            `Request body exceeds MAX_BODY_BYTES (${config.maxBodyBytes} bytes).`,
-                            "invalid_request_error",
-                            "request_too_large",
-                        ),
-                    ),
-                    { "x-request-id": requestId },
+                    `Request body exceeds MAX_BODY_BYTES (${config.maxBodyBytes} bytes).`,
+                    "request_too_large",
                 );
                 return;
             }
+            if (problem === "timeout") {
+                res.setHeader("connection", "close");
+                refuse(
+                    res,
+                    requestId,
+                    408,
+                    `The request body did not arrive within BODY_TIMEOUT_MS=${config.bodyTimeoutMs} ms.`,
+                    "request_timeout",
+                );
+                req.destroy();
+                return;
+            }
+            if (problem === "aborted") return;
             const fingerprint = fingerprintOf(req, raw);
             if (tryLocalHit(res, requestId, fingerprint)) return;
             chat(req, res, requestId, raw, fingerprint).catch((err: unknown) => {
                 if (!(err instanceof HttpError)) return onError(err);
                 count("error", "default");
+                clientErrors.note({ requestId, status: err.status, param: err.param }, "request refused");
                 sendJson(res, err.status, JSON.stringify(err.toBody()), { ...err.headers, "x-request-id": requestId });
             });
+        });
+    }
+
+    /** Answers a client mistake found before parsing, in OpenAI's error shape, and logs it (rate-limited). */
+    function refuse(res: ServerResponse, requestId: string, status: number, message: string, code: string): void {
+        count("error", "default");
+        clientErrors.note({ requestId, status, code }, "request refused");
+        sendJson(res, status, JSON.stringify(errorBody(message, "invalid_request_error", code)), {
+            "x-request-id": requestId,
         });
     }
 
@@ -504,34 +555,43 @@ export function createApp(deps: AppDeps): App {
     let idCounter = 0;
     const nextRequestId = () => idPrefix + (++idCounter).toString(16).padStart(12, "0");
 
-    const server = http.createServer((req, res) => {
-        inFlightRequests++;
-        let counted = true;
-        const done = () => {
-            if (!counted) return;
-            counted = false;
-            inFlightRequests--;
-            if (closing && inFlightRequests === 0) drained?.();
-        };
-        res.on("close", done);
-        const onError = (err: unknown) => {
-            logger.error({ err: (err as Error).message, stack: (err as Error).stack }, "unhandled error");
-            if (!res.headersSent)
-                sendJson(res, 500, JSON.stringify(errorBody("Internal Server Error", "server_error")));
-            else res.destroy();
-        };
-        const requestId = nextRequestId();
-        if (closing) res.setHeader("connection", "close");
-        const url = req.url ?? "/";
-        const q = url.indexOf("?");
-        const path = q === -1 ? url : url.slice(0, q);
-        if (req.method === "POST" && (path === "/v1/chat/completions" || path === "/chat/completions"))
-            completions(req, res, requestId, onError);
-        else handle(req, res, requestId, path).catch(onError);
-    });
-    server.on("clientError", (_err, socket) => {
-        if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
-        else socket.destroy();
+    const server = http.createServer(
+        {
+            headersTimeout: config.headersTimeoutMs,
+            // Backstop for bodies the completions route does not read itself (its own timer answers 408 first).
+            requestTimeout: config.headersTimeoutMs + config.bodyTimeoutMs + 1000,
+            // How often Node checks those two timeouts (its default of 30 s would let a slow client outstay them).
+            connectionsCheckingInterval: Math.min(1000, config.headersTimeoutMs),
+        },
+        (req, res) => {
+            inFlightRequests++;
+            let counted = true;
+            const done = () => {
+                if (!counted) return;
+                counted = false;
+                inFlightRequests--;
+                if (closing && inFlightRequests === 0) drained?.();
+            };
+            res.on("close", done);
+            const onError = (err: unknown) => {
+                logger.error({ err: (err as Error).message, stack: (err as Error).stack }, "unhandled error");
+                if (!res.headersSent)
+                    sendJson(res, 500, JSON.stringify(errorBody("Internal Server Error", "server_error")));
+                else res.destroy();
+            };
+            const requestId = nextRequestId();
+            if (closing) res.setHeader("connection", "close");
+            const url = req.url ?? "/";
+            const q = url.indexOf("?");
+            const path = q === -1 ? url : url.slice(0, q);
+            if (req.method === "POST" && (path === "/v1/chat/completions" || path === "/chat/completions"))
+                completions(req, res, requestId, onError);
+            else handle(req, res, requestId, path).catch(onError);
+        },
+    );
+    server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+        const status = answerParserError(err, socket);
+        if (err.code !== "ECONNRESET") clientErrors.note({ status, code: err.code ?? null }, "malformed HTTP request");
     });
 
     async function close(graceMs = config.shutdownGraceMs): Promise<void> {

@@ -19,6 +19,10 @@ export interface Config {
     upstreamMaxConcurrency: number;
     upstreamMaxQueue: number;
     maxBodyBytes: number;
+    /** Time a client has to send the request head (slow-header clients get 408). */
+    headersTimeoutMs: number;
+    /** Time a client has to send the whole body after the head (slow-body clients get 408). */
+    bodyTimeoutMs: number;
     maxEntryBytes: number;
     lruMaxEntries: number;
     lruMaxBytes: number;
@@ -132,6 +136,8 @@ export function loadConfig(env: Env = process.env): Config {
         upstreamMaxConcurrency: int(env, "UPSTREAM_MAX_CONCURRENCY", 50, 1, 10000),
         upstreamMaxQueue: int(env, "UPSTREAM_MAX_QUEUE", 500, 0, 100000),
         maxBodyBytes: int(env, "MAX_BODY_BYTES", 1048576, 1024, 64 * 1048576),
+        headersTimeoutMs: int(env, "HEADERS_TIMEOUT_MS", 10000, 100, 600000),
+        bodyTimeoutMs: int(env, "BODY_TIMEOUT_MS", 30000, 100, 600000),
         maxEntryBytes: int(env, "CACHE_MAX_ENTRY_BYTES", 2 * 1048576, 1024, 64 * 1048576),
         lruMaxEntries: int(env, "LRU_MAX_ENTRIES", 5000, 0, 10000000),
         lruMaxBytes: int(env, "LRU_MAX_BYTES", 64 * 1048576, 0, 16 * 1024 * 1048576),

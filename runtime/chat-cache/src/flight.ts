@@ -2,9 +2,13 @@ import type { IncomingHttpHeaders } from "node:http";
 import { StreamAssembler, type Completion } from "./completion";
 import { errorBody, HttpError, type OpenAIErrorBody } from "./errors";
 import type { UpstreamLimiter } from "./limiter";
+import { depthOf } from "./limits";
 import type { Metrics } from "./metrics";
 import { SseParser } from "./sse";
 import { passThroughHeaders, readAll, type UpstreamClient } from "./upstream";
+
+/** Deepest nesting accepted in an upstream answer (real completions nest fewer than 10 levels). */
+const MAX_ANSWER_DEPTH = 256;
 
 /** How one upstream call ended. */
 export type Outcome =
@@ -20,6 +24,22 @@ export interface Subscriber {
     /** Raw `data` JSON of one upstream chunk; `usage` marks the usage-only chunk. */
     onEvent(data: string, usage: boolean): void;
     onDone(outcome: Outcome): void;
+    /** Called when one of the calls above threw: the subscriber must close its client (it is detached already). */
+    onCrash(err: unknown): void;
+}
+
+/** Calls into one subscriber; a throw is contained there, so the others and the flight itself still settle. */
+function deliver(sub: Subscriber, call: (s: Subscriber) => void, detach: (s: Subscriber) => void): void {
+    try {
+        call(sub);
+    } catch (err) {
+        detach(sub);
+        try {
+            sub.onCrash(err);
+        } catch {
+            // Nothing more can be done for this client; the others must not pay for it.
+        }
+    }
 }
 
 /** What a flight needs to call the upstream. */
@@ -69,10 +89,17 @@ export class Flight {
 
     /** Attaches a caller and replays what already happened. */
     subscribe(sub: Subscriber): void {
-        if (this.head) sub.onHead(this.head);
-        for (const e of this.events) sub.onEvent(e.data, e.usage);
-        if (this.outcome) sub.onDone(this.outcome);
-        else this.subscribers.add(sub);
+        let crashed = false;
+        deliver(
+            sub,
+            (s) => {
+                if (this.head) s.onHead(this.head);
+                for (const e of this.events) s.onEvent(e.data, e.usage);
+                if (this.outcome) s.onDone(this.outcome);
+            },
+            () => (crashed = true),
+        );
+        if (!crashed && !this.outcome) this.subscribers.add(sub);
     }
 
     /** Detaches a caller that went away; the last one leaving aborts the upstream call. */
@@ -86,20 +113,31 @@ export class Flight {
 
     private emitHead(h: Record<string, string>): void {
         this.head = h;
-        for (const s of this.subscribers) s.onHead(h);
+        for (const s of [...this.subscribers]) deliver(s, (x) => x.onHead(h), this.detach);
     }
 
     private emitEvent(data: string, usage: boolean): void {
         this.events.push({ data, usage });
-        for (const s of this.subscribers) s.onEvent(data, usage);
+        for (const s of [...this.subscribers]) deliver(s, (x) => x.onEvent(data, usage), this.detach);
     }
 
-    private finish(o: Outcome): void {
+    private readonly detach = (s: Subscriber) => this.subscribers.delete(s);
+
+    /**
+     * Settles the flight once: every subscriber gets `o` (a throwing one is contained) and `done` resolves.
+     * Public so a caller that failed after registering the flight can still settle it; later calls are ignored.
+     */
+    finish(o: Outcome): void {
         if (this.outcome) return;
         this.outcome = o;
         const subs = [...this.subscribers];
         this.subscribers.clear();
-        for (const s of subs) s.onDone(o);
+        for (const s of subs)
+            deliver(
+                s,
+                (x) => x.onDone(o),
+                () => undefined,
+            );
         this.resolveDone(o);
     }
 
@@ -166,11 +204,13 @@ export class Flight {
                 let completion: Completion;
                 try {
                     completion = JSON.parse(text);
+                    // Stored answers are re-serialised and rendered recursively: refuse absurd nesting here, once.
+                    if (depthOf(completion, MAX_ANSWER_DEPTH) > MAX_ANSWER_DEPTH) throw new Error("too deep");
                 } catch {
                     this.finish(
                         proxyError(
                             502,
-                            "The upstream answered 200 with a body that is not JSON.",
+                            "The upstream answered 200 with a body that is not JSON (or nests absurdly deep).",
                             "server_error",
                             "upstream_bad_response",
                             "bad_response",
@@ -232,6 +272,23 @@ export class Flight {
         return new Promise<void>((resolve, reject) => {
             body.setEncoding("utf8");
             body.on("data", (chunk: string) => {
+                try {
+                    onData(chunk);
+                } catch {
+                    // A chunk the assembler cannot digest (e.g. `choices` that is not an array) fails this flight only.
+                    this.finish({
+                        kind: "stream-failed",
+                        error: errorBody(
+                            "The upstream sent a chunk that is not a chat.completion.chunk.",
+                            "server_error",
+                            "upstream_bad_response",
+                        ),
+                        reason: "bad_chunk",
+                    });
+                    (body as unknown as { destroy(): void }).destroy();
+                }
+            });
+            const onData = (chunk: string) => {
                 if (this.outcome) return;
                 touch();
                 if (first) {
@@ -246,6 +303,7 @@ export class Flight {
                     let obj: Completion;
                     try {
                         obj = JSON.parse(data);
+                        if (depthOf(obj, MAX_ANSWER_DEPTH) > MAX_ANSWER_DEPTH) throw new Error("too deep");
                     } catch {
                         this.finish({
                             kind: "stream-failed",
@@ -280,7 +338,7 @@ export class Flight {
                     const usage = Array.isArray(obj.choices) && obj.choices.length === 0 && !!obj.usage;
                     this.emitEvent(data, usage);
                 }
-            });
+            };
             body.on("end", () => {
                 if (!this.outcome) {
                     if (doneSeen && asm.finished()) this.finish({ kind: "ok", completion: asm.result(), headers });

@@ -15,6 +15,7 @@ export interface Metrics {
     redisUp: Gauge;
     savedTokens: Counter;
     cacheWrites: Counter<"outcome">;
+    coalesceWaiters: Gauge;
 }
 
 /** Creates the metrics on `registry`. */
@@ -85,6 +86,11 @@ export function createMetrics(registry: Registry): Metrics {
             name: "cache_writes_total",
             help: "Cache writes by outcome (stored, skipped_uncacheable, skipped_too_large, redis_failed).",
             labelNames: ["outcome"],
+            registers,
+        }),
+        coalesceWaiters: new Gauge({
+            name: "cache_coalesce_waiters",
+            help: "Requests waiting right now for an identical call already in flight (their status will be COALESCED).",
             registers,
         }),
     };

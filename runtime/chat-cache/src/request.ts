@@ -1,4 +1,5 @@
 import { HttpError } from "./errors";
+import { LIMITS, nestsDeeperThan, NUMBER_RANGES } from "./limits";
 
 /** A chat-completions request body after validation; unknown fields are kept (and forwarded). */
 export type ChatRequest = Record<string, unknown> & { model: string; messages: Array<Record<string, unknown>> };
@@ -7,18 +8,6 @@ function bad(message: string, param: string | null): HttpError {
     return new HttpError(400, message, "invalid_request_error", param, param === null ? null : "invalid_value");
 }
 
-const NUMERIC = [
-    "temperature",
-    "top_p",
-    "presence_penalty",
-    "frequency_penalty",
-    "top_logprobs",
-    "max_tokens",
-    "max_completion_tokens",
-    "seed",
-    "n",
-];
-const INTEGER = new Set(["n", "seed", "max_tokens", "max_completion_tokens", "top_logprobs"]);
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 
 /**
@@ -26,6 +15,8 @@ const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "func
  * Only checks what the proxy relies on; anything else is the upstream's business.
  */
 export function parseChatRequest(raw: Buffer): ChatRequest {
+    if (nestsDeeperThan(raw, LIMITS.maxDepth))
+        throw bad(`The request body nests arrays or objects deeper than ${LIMITS.maxDepth} levels.`, null);
     let body: unknown;
     try {
         body = JSON.parse(raw.toString("utf8"));
@@ -38,9 +29,13 @@ export function parseChatRequest(raw: Buffer): ChatRequest {
     const b = body as Record<string, unknown>;
     if (b.model === undefined) throw bad("you must provide a model parameter", "model");
     if (typeof b.model !== "string" || b.model.length === 0) throw bad("'model' must be a non-empty string.", "model");
+    if (b.model.length > LIMITS.maxModelLength)
+        throw bad(`'model' must be at most ${LIMITS.maxModelLength} characters.`, "model");
     if (b.messages === undefined) throw bad("Missing required parameter: 'messages'.", "messages");
     if (!Array.isArray(b.messages) || b.messages.length === 0)
         throw bad("'messages' must be a non-empty array.", "messages");
+    if (b.messages.length > LIMITS.maxMessages)
+        throw bad(`Invalid 'messages': array too long. Expected at most ${LIMITS.maxMessages} messages.`, "messages");
     b.messages.forEach((m, i) => {
         if (m === null || typeof m !== "object" || Array.isArray(m))
             throw bad(`'messages[${i}]' must be an object.`, `messages[${i}]`);
@@ -55,13 +50,17 @@ export function parseChatRequest(raw: Buffer): ChatRequest {
             );
         }
     });
-    for (const f of NUMERIC) {
+    for (const [f, range] of Object.entries(NUMBER_RANGES)) {
         const v = b[f];
         if (v === undefined || v === null) continue;
         if (typeof v !== "number" || !Number.isFinite(v)) throw bad(`'${f}' must be a number.`, f);
-        if (INTEGER.has(f) && !Number.isInteger(v)) throw bad(`'${f}' must be an integer.`, f);
+        if (range.integer && !Number.isInteger(v)) throw bad(`'${f}' must be an integer.`, f);
+        if (v < range.min || v > range.max)
+            throw bad(`'${f}' must be between ${range.min} and ${range.max}, got ${v}.`, f);
     }
-    if (b.n !== undefined && b.n !== null && (b.n as number) < 1) throw bad("'n' must be at least 1.", "n");
+    checkStop(b.stop);
+    checkLogitBias(b.logit_bias);
+    checkMetadata(b.metadata);
     if (b.stream !== undefined && b.stream !== null && typeof b.stream !== "boolean")
         throw bad("'stream' must be a boolean.", "stream");
     if (
@@ -73,15 +72,41 @@ export function parseChatRequest(raw: Buffer): ChatRequest {
     }
     if (b.tools !== undefined && b.tools !== null && !Array.isArray(b.tools))
         throw bad("'tools' must be an array.", "tools");
-    if (
-        b.metadata !== undefined &&
-        b.metadata !== null &&
-        (typeof b.metadata !== "object" || Array.isArray(b.metadata))
-    ) {
-        throw bad("'metadata' must be an object.", "metadata");
-    }
+    if (Array.isArray(b.tools) && b.tools.length > LIMITS.maxTools)
+        throw bad(`Invalid 'tools': array too long. Expected at most ${LIMITS.maxTools} tools.`, "tools");
     if (b.cache !== undefined && b.cache !== null && (typeof b.cache !== "object" || Array.isArray(b.cache))) {
         throw bad('\'cache\' must be an object like {"no-cache": true, "ttl": 600}.', "cache");
     }
     return b as ChatRequest;
+}
+
+function checkStop(stop: unknown): void {
+    if (stop === undefined || stop === null || typeof stop === "string") return;
+    if (!Array.isArray(stop) || stop.some((s) => typeof s !== "string"))
+        throw bad("'stop' must be a string or an array of strings.", "stop");
+    if (stop.length > LIMITS.maxStop) throw bad(`'stop' holds at most ${LIMITS.maxStop} sequences.`, "stop");
+}
+
+function checkLogitBias(bias: unknown): void {
+    if (bias === undefined || bias === null) return;
+    if (typeof bias !== "object" || Array.isArray(bias)) throw bad("'logit_bias' must be an object.", "logit_bias");
+    for (const v of Object.values(bias)) {
+        if (typeof v !== "number" || !(v >= -100 && v <= 100))
+            throw bad("'logit_bias' values must be numbers between -100 and 100.", "logit_bias");
+    }
+}
+
+function checkMetadata(metadata: unknown): void {
+    if (metadata === undefined || metadata === null) return;
+    if (typeof metadata !== "object" || Array.isArray(metadata)) throw bad("'metadata' must be an object.", "metadata");
+    const entries = Object.entries(metadata);
+    if (entries.length > LIMITS.maxMetadataPairs)
+        throw bad(`'metadata' holds at most ${LIMITS.maxMetadataPairs} key-value pairs.`, "metadata");
+    for (const [k, v] of entries) {
+        if (k.length > LIMITS.maxMetadataKey || typeof v !== "string" || v.length > LIMITS.maxMetadataValue)
+            throw bad(
+                `'metadata' keys must be at most ${LIMITS.maxMetadataKey} characters and values strings of at most ${LIMITS.maxMetadataValue}.`,
+                "metadata",
+            );
+    }
 }

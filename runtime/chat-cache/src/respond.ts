@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { renderStream, type Completion } from "./completion";
-import type { OpenAIErrorBody } from "./errors";
+import { errorBody, type OpenAIErrorBody } from "./errors";
 import type { Outcome, Subscriber } from "./flight";
 import { sseEvent, SSE_DONE } from "./sse";
 
@@ -79,7 +79,14 @@ function errorEventBody(e: OpenAIErrorBody): string {
 export function subscriberFor(view: ClientView): Subscriber {
     const { res } = view;
     let streaming = false;
+    const crash = () => {
+        if (!res.headersSent && !res.destroyed)
+            sendJson(res, 500, JSON.stringify(errorBody("Internal Server Error", "server_error")), view.baseHeaders);
+        else res.destroy();
+        view.onFinished(true);
+    };
     return {
+        onCrash: crash,
         onHead(headers) {
             if (!view.stream || res.headersSent || res.destroyed) return;
             streaming = true;

@@ -6,8 +6,9 @@ describe("chat-cache coalescing", function () {
     const h = useHarness();
 
     it("makes exactly one upstream call for 50 concurrent identical misses", async () => {
-        // Hold the upstream until all 50 requests are in flight, so none can arrive after the answer was cached
-        // (on a loaded machine a fixed delay is not enough).
+        // Hold the upstream until the other 49 requests have joined the call. Counting requests that merely arrived
+        // is not enough on a loaded machine: one still in its Redis lookup when the gate opened would see the answer
+        // (a HIT) instead of joining the call.
         let open!: () => void;
         const gate = new Promise<void>((r) => (open = r));
         h.fake.behave = () => ({ kind: "ok", gate });
@@ -15,7 +16,11 @@ describe("chat-cache coalescing", function () {
         const pending = Promise.all(
             Array.from({ length: 50 }, () => client.chat.completions.create(detParams("hot prompt")).withResponse()),
         );
-        await until(() => h.app.activeRequests === 50, 10000, "all 50 requests in flight");
+        await until(
+            async () => (await metricValue(h.registry, "cache_coalesce_waiters")) === 49,
+            20000,
+            "49 requests waiting on the leader's call",
+        );
         open();
         const results = await pending;
         expect(h.fake.calls).to.equal(1);
@@ -27,6 +32,28 @@ describe("chat-cache coalescing", function () {
                 (r.data as { choices: Array<{ message: { content: string } }> }).choices[0].message.content,
             ).to.equal("Answer #1");
         expect(await metricValue(h.registry, "cache_requests_total", { result: "coalesced" })).to.equal(49);
+        expect(await metricValue(h.registry, "cache_coalesce_waiters")).to.equal(0);
+    });
+
+    it("looks at the local tier again after its Redis lookup, so a call finishing meanwhile is not repeated", async () => {
+        // Every Redis lookup is slowed down; the first call finishes while the second request waits on its lookup.
+        h.fake.behave = () => ({ kind: "ok", delayMs: 30 });
+        const redis = h.app.store as unknown as { redis: { get: (k: string) => Promise<string | null> } };
+        const realGet = redis.redis.get.bind(redis.redis);
+        redis.redis.get = async (k: string) => {
+            await new Promise((r) => setTimeout(r, 150));
+            return realGet(k);
+        };
+        try {
+            const first = h.post(det("slow lookup"));
+            await until(() => h.fake.calls === 1, 2000, "first call upstream");
+            const second = await h.post(det("slow lookup"));
+            expect(second.headers.get("x-cache-status")).to.equal("HIT");
+            expect((await first).status).to.equal(200);
+            expect(h.fake.calls).to.equal(1);
+        } finally {
+            redis.redis.get = realGet;
+        }
     });
 
     it("gives streaming followers the buffered chunks, then live ones, and JSON followers the assembled answer", async () => {

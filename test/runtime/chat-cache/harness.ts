@@ -5,7 +5,7 @@ import type {
     ChatCompletionCreateParamsNonStreaming,
     ChatCompletionCreateParamsStreaming,
 } from "openai/resources/chat/completions";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { Registry } from "prom-client";
 import { createApp, type App } from "../../../runtime/chat-cache/src/app";
 import { loadConfig, type Config } from "../../../runtime/chat-cache/src/config";
@@ -37,6 +37,7 @@ export async function startHarness(
     env: Record<string, string> = {},
     fakeOpts: FakeOpenAIOptions = {},
     existingFake?: FakeOpenAI,
+    logger: Logger = pino({ level: "silent" }),
 ): Promise<Harness> {
     const fake = existingFake ?? (await startFakeOpenAI(fakeOpts));
     const config = loadConfig({
@@ -51,7 +52,7 @@ export async function startHarness(
     redis.on("error", () => undefined);
     await redis.connect().catch(() => undefined);
     const registry = new Registry();
-    const app = createApp({ config, redis, registry, logger: pino({ level: "silent" }) });
+    const app = createApp({ config, redis, registry, logger });
     await new Promise<void>((r) => app.server.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     return {
