@@ -37,6 +37,12 @@ const fingerprint = (labels: Record<string, string>): string =>
         .map((k) => `${k}=${labels[k]}`)
         .join(",");
 
+/** An alert to publish: labels (identity) and annotations (free text). */
+export interface AlertInput {
+    readonly labels: Record<string, string>;
+    readonly annotations: Record<string, string>;
+}
+
 /** Keeps the active alert set and publishes changes. */
 export class Alerter {
     private active = new Map<string, Alert>();
@@ -49,20 +55,36 @@ export class Alerter {
     }
 
     /**
-     * Replaces the firing set with `next` (label sets + annotations), posting firing alerts and resolving the ones
-     * that disappeared. Never throws: a failed post is logged and counted.
+     * Redacts every text and scans the annotations (free text) for leaked credentials, replacing the previous alert
+     * findings. Labels are the monitor's own names, targets and kinds: redacted, never scanned or masked.
      */
-    async publish(next: { labels: Record<string, string>; annotations: Record<string, string> }[]): Promise<void> {
+    prepare(next: readonly AlertInput[]): AlertInput[] {
+        this.o.scanner.clear("alert");
+        return next.map((a) => ({
+            labels: Object.fromEntries(Object.entries(a.labels).map(([k, v]) => [k, this.o.redactor.redact(v)])),
+            annotations: Object.fromEntries(
+                Object.entries(a.annotations).map(([k, v]) => [
+                    k,
+                    this.o.scanner.scan(this.o.redactor.redact(v), "alert", a.labels.alertname),
+                ]),
+            ),
+        }));
+    }
+
+    /**
+     * Replaces the firing set with `next` (label sets + annotations, from {@link prepare}), posting firing alerts and
+     * resolving the ones that disappeared. Never throws: a failed post is logged and counted.
+     */
+    async publish(next: readonly AlertInput[]): Promise<void> {
         const now = this.o.clock.now();
         const nowIso = new Date(now).toISOString();
         const endsAt = new Date(now + this.o.ttlMs).toISOString();
         const fresh = new Map<string, Alert>();
         for (const a of next) {
-            const labels = Object.fromEntries(
-                Object.entries(a.labels).map(([k, v]) => [k, this.clean(v, a.labels.alertname)]),
-            );
+            // Redacting again is idempotent and keeps publish safe for callers that skipped prepare.
+            const labels = Object.fromEntries(Object.entries(a.labels).map(([k, v]) => [k, this.o.redactor.redact(v)]));
             const annotations = Object.fromEntries(
-                Object.entries(a.annotations).map(([k, v]) => [k, this.clean(v, a.labels.alertname)]),
+                Object.entries(a.annotations).map(([k, v]) => [k, this.o.redactor.redact(v)]),
             );
             const fp = fingerprint(labels);
             fresh.set(fp, { labels, annotations, startsAt: this.active.get(fp)?.startsAt ?? nowIso, endsAt });
@@ -92,9 +114,5 @@ export class Alerter {
             this.o.metrics.alertPosts.inc({ outcome: "error" });
             this.o.logger.error({ err: this.o.redactor.redact(String((e as Error).message)) }, "posting alerts failed");
         }
-    }
-
-    private clean(text: string, alertname: string): string {
-        return this.o.scanner.scan(this.o.redactor.redact(text), "alert", alertname);
     }
 }

@@ -116,8 +116,17 @@ export interface Match {
     readonly end: number;
 }
 
+/** What {@link scanText} may ignore. */
+export interface ScanOptions {
+    /**
+     * Values the generic rule must not treat as credentials: the monitor's own secret names. `"secret":"SOPHIA_NPM_TOKEN"`
+     * reads like `secret: <value>`, but the value is a name the mapping published, not a credential.
+     */
+    readonly knownNames?: ReadonlySet<string>;
+}
+
 /** Finds credential-looking substrings in `text`. */
-export function scanText(text: string): Match[] {
+export function scanText(text: string, opts: ScanOptions = {}): Match[] {
     const out: Match[] = [];
     for (const rule of RULES) {
         rule.re.lastIndex = 0;
@@ -125,6 +134,7 @@ export function scanText(text: string): Match[] {
             const whole = m[0];
             const secret = m[1] ?? whole;
             if (rule.allow && rule.allow.test(whole)) continue;
+            if (rule.id === "generic-api-key" && opts.knownNames?.has(secret.toUpperCase())) continue;
             if (rule.entropy !== undefined && shannonEntropy(secret) < rule.entropy) continue;
             if (rule.check && !rule.check(secret)) continue;
             const start = (m.index ?? 0) + (m[1] !== undefined ? whole.indexOf(m[1]) : 0);
@@ -147,13 +157,66 @@ export function maskMatches(text: string, matches: readonly Match[]): string {
     return out;
 }
 
-/** Collects findings from several sources; deduplicated by (source, rule, location). */
+/**
+ * Log fields the monitor itself writes with names, ids, kinds and counts: never scanned (a secret name such as
+ * `SOPHIA_DB_PASSWORD` in `"secret": …` is not a credential) and never masked. Every other field is scanned.
+ */
+export const STRUCTURED_LOG_FIELDS: ReadonlySet<string> = new Set([
+    "level",
+    "time",
+    "service",
+    "pid",
+    "hostname",
+    "secret",
+    "name",
+    "target",
+    "scope",
+    "kind",
+    "drift",
+    "id",
+    "heal",
+    "action",
+    "alert",
+    "rule",
+    "status",
+    "route",
+    "method",
+    "resource",
+    "writer",
+    "counts",
+    "revision",
+    "health",
+    "durationMs",
+    "updatedAt",
+    "imported",
+    "recorded",
+    "port",
+    "interval",
+    "signal",
+    "retryAfterSeconds",
+    "retrying",
+]);
+
+/** Fields holding free text (messages, upstream errors): scanned as they are, without their key. */
+const FREE_TEXT_LOG_FIELDS: ReadonlySet<string> = new Set(["msg", "err", "reason", "summary", "description"]);
+
+/**
+ * Collects findings per source. ESC and alert findings are replaced each time the source is scanned again; log
+ * findings are events that the monitor clears after a check reported them, so every finding resolves once it is no
+ * longer seen.
+ */
 export class ExposureScanner {
     private readonly found = new Map<string, ExposureFinding>();
+    private readonly names = new Set<string>();
+
+    /** Declares the monitor's own secret names (mapping and listings): never findings, never masked. */
+    knowNames(names: Iterable<string>): void {
+        for (const n of names) this.names.add(n.toUpperCase());
+    }
 
     /** Scans `text` and records findings; returns the text with matches masked. */
     scan(text: string, source: ExposureFinding["source"], location: string): string {
-        const matches = scanText(text);
+        const matches = scanText(text, { knownNames: this.names });
         for (const m of matches) {
             const f: ExposureFinding = { rule: m.rule, source, location };
             this.found.set(`${source}:${m.rule}:${location}`, f);
@@ -161,7 +224,46 @@ export class ExposureScanner {
         return matches.length ? maskMatches(text, matches) : text;
     }
 
-    /** Every finding so far. */
+    /**
+     * Scans one JSON log line field by field: the monitor's structured fields ({@link STRUCTURED_LOG_FIELDS}) are left
+     * alone, free text is scanned as it is, any other field as `"key":"value"` (so a credential under a key such as
+     * `apiKey` is still found). Returns the line with matches masked; a line that is not JSON is scanned whole.
+     */
+    scanLogLine(line: string): string {
+        let doc: unknown;
+        try {
+            doc = JSON.parse(line);
+        } catch {
+            return this.scan(line, "log", "log");
+        }
+        if (!doc || typeof doc !== "object" || Array.isArray(doc)) return this.scan(line, "log", "log");
+        let changed = false;
+        const visit = (key: string, value: unknown, top: boolean): unknown => {
+            if (top && STRUCTURED_LOG_FIELDS.has(key)) return value;
+            if (typeof value === "string") {
+                const free = top && FREE_TEXT_LOG_FIELDS.has(key);
+                const prefix = free ? "" : `${JSON.stringify(key)}:"`;
+                const scanned = this.scan(prefix + value, "log", "log");
+                if (scanned === prefix + value) return value;
+                changed = true;
+                // A match may start inside the key prefix only if the key itself is a credential; then mask it all.
+                return scanned.startsWith(prefix) ? scanned.slice(prefix.length) : "[REDACTED]";
+            }
+            if (Array.isArray(value)) return value.map((v) => visit(key, v, false));
+            if (value && typeof value === "object")
+                return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, visit(k, v, false)]));
+            return value;
+        };
+        const out = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k, visit(k, v, true)]));
+        return changed ? `${JSON.stringify(out)}${line.endsWith("\n") ? "\n" : ""}` : line;
+    }
+
+    /** Forgets the findings of one source (before it is scanned afresh, or after log findings were reported). */
+    clear(source: ExposureFinding["source"]): void {
+        for (const [k, f] of this.found) if (f.source === source) this.found.delete(k);
+    }
+
+    /** Every current finding. */
     findings(): ExposureFinding[] {
         return [...this.found.values()];
     }

@@ -1,6 +1,7 @@
 /**
  * JSON logger (pino) whose every line passes through the redaction layer and the exposure scanner before it is
- * written, so a registered secret can never reach stdout and an unregistered credential is masked and alerted on.
+ * written, so a registered secret can never reach stdout and an unregistered credential is masked and alerted on. The
+ * monitor's own structured fields (secret names, targets, kinds, ids) are not scanned, so names are never masked.
  */
 import pino from "pino";
 import { Writable } from "node:stream";
@@ -23,7 +24,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     const sink = opts.sink ?? ((line: string) => process.stdout.write(line));
     const stream = new Writable({
         write(chunk: Buffer, _enc, cb) {
-            const line = opts.scanner.scan(opts.redactor.redact(chunk.toString("utf8")), "log", "log");
+            const line = opts.scanner.scanLogLine(opts.redactor.redact(chunk.toString("utf8")));
             sink(line);
             cb();
         },

@@ -6,7 +6,7 @@ import type { SyncConfig } from "./syncConfig";
 import { readEsc, type EscClient, type EscSnapshot } from "./escSource";
 import type { GitHubSecrets, ListedSecret } from "./github";
 import type { Ledger, HealRecord, LedgerEntry } from "./ledger";
-import type { Alerter } from "./alerts";
+import type { AlertInput, Alerter } from "./alerts";
 import { DRIFT_KINDS, type Metrics } from "./metrics";
 import type { Logger } from "./logger";
 import { scrubError, type Redactor } from "./redact";
@@ -126,6 +126,8 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     const expected = expectedSecrets(config);
     const targets = distinctTargets(expected);
     const mapped = new Set(expected.map((e) => secretKey(e.target, e.name)));
+    // Secret names appear in logs and alerts; they are the monitor's vocabulary, not credentials.
+    scanner.knowNames(expected.map((e) => e.name));
     const ownedPattern = config.nameRules.ownedPattern ? new RegExp(config.nameRules.ownedPattern) : undefined;
     let last: SyncReport | undefined;
     let consecutiveFailures = 0;
@@ -137,7 +139,9 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         for (const v of snap.values.values()) {
             if (v.secret) redactor.register(secretText(v.value));
         }
-        // Plain (non-secret) ESC values that look like credentials are leaks in the source of truth.
+        // Plain (non-secret) ESC values that look like credentials are leaks in the source of truth; findings of the
+        // previous snapshot are dropped first, so a value that was fixed resolves its alert.
+        scanner.clear("esc");
         for (const [path, v] of snap.values) {
             if (!v.secret && v.value !== undefined && v.value !== null) scanner.scan(secretText(v.value), "esc", path);
         }
@@ -394,10 +398,8 @@ export function createMonitor(deps: MonitorDeps): Monitor {
         return outcomes;
     }
 
-    function buildAlerts(
-        report: SyncReport,
-    ): { labels: Record<string, string>; annotations: Record<string, string> }[] {
-        const out: { labels: Record<string, string>; annotations: Record<string, string> }[] = [];
+    function buildAlerts(report: SyncReport): AlertInput[] {
+        const out: AlertInput[] = [];
         for (const d of report.drift) {
             out.push({
                 labels: {
@@ -442,7 +444,12 @@ export function createMonitor(deps: MonitorDeps): Monitor {
                 },
             });
         }
-        for (const f of scanner.findings()) {
+        return out;
+    }
+
+    function exposureAlerts(findings: readonly ExposureFinding[]): AlertInput[] {
+        const out: AlertInput[] = [];
+        for (const f of findings) {
             out.push({
                 labels: {
                     alertname: "SecretExposure",
@@ -489,6 +496,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
             }
             const allTargets = targetsWithLedger(ledgerEntries);
             const gh = await readGitHub(allTargets);
+            for (const l of gh.listings.values()) if (Array.isArray(l)) scanner.knowNames(l.map((s) => s.name));
             const drift = computeDrift({
                 expected,
                 esc: snap,
@@ -556,10 +564,14 @@ export function createMonitor(deps: MonitorDeps): Monitor {
             for (const k of DRIFT_KINDS) metrics.drift.set({ kind: k }, report.counts[k] ?? 0);
             if (report.healthPercent !== null) metrics.healthPercent.set(report.healthPercent);
         }
-        // Alerts first: their texts are scanned too, so findings from them reach this report's metrics.
-        await alerter.publish(buildAlerts(report));
-        metrics.exposures.set(scanner.findings().length);
-        report = redactor.redactDeep({ ...report, exposures: scanner.findings() });
+        // Alert texts are scanned before the findings are read, so a leak in them reaches this report's metrics.
+        const driftAlerts = alerter.prepare(buildAlerts(report));
+        const exposures = scanner.findings();
+        // Log findings are events: this check reports them; the next one resolves them unless they are seen again.
+        scanner.clear("log");
+        await alerter.publish([...driftAlerts, ...exposureAlerts(exposures)]);
+        metrics.exposures.set(exposures.length);
+        report = redactor.redactDeep({ ...report, exposures });
         if (!opts.dryRun) {
             try {
                 await ledger.recordCheck(

@@ -113,3 +113,36 @@ describe("sync-monitor redaction", () => {
         expect(Object.keys(out)).not.to.include("request");
     });
 });
+
+describe("sync-monitor exposure scan of log lines", () => {
+    it("leaves the monitor's structured fields alone and never masks a secret name", () => {
+        const s = new ExposureScanner();
+        const line = `${JSON.stringify({ level: 40, secret: "SOPHIA_NPM_TOKEN", alert: { secret: "SOPHIA_DB_PASSWORD" }, msg: "alert firing" })}\n`;
+        expect(s.scanLogLine(line)).to.equal(line);
+        expect(s.findings()).to.deep.equal([]);
+    });
+
+    it("does not treat a known secret name as the value of a generic assignment in free text", () => {
+        const s = new ExposureScanner();
+        const text = "secret: SOPHIA_DEPLOY_PRIVATE_KEY";
+        expect(scanText(text).map((m) => m.rule)).to.deep.equal(["generic-api-key"]);
+        s.knowNames(["SOPHIA_DEPLOY_PRIVATE_KEY"]);
+        expect(s.scan(text, "log", "log")).to.equal(text);
+        expect(s.findings()).to.deep.equal([]);
+    });
+
+    it("still finds credentials in free text and under credential-like field names, and masks only them", () => {
+        const s = new ExposureScanner();
+        const token = makeGithubToken("ghp", rand(30));
+        const key = rand(32);
+        const out = JSON.parse(s.scanLogLine(JSON.stringify({ err: `bad ${token}`, apiKey: key, name: "X_TOKEN" })));
+        expect(out).to.deep.equal({
+            err: "bad [REDACTED:github-pat]",
+            apiKey: "[REDACTED:generic-api-key]",
+            name: "X_TOKEN",
+        });
+        expect(s.findings().map((f) => f.rule)).to.have.members(["github-pat", "generic-api-key"]);
+        s.clear("log");
+        expect(s.findings()).to.deep.equal([]);
+    });
+});
