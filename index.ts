@@ -133,6 +133,11 @@ const postgres = new Postgres("postgres", {
     ports: hostPorts(stack.postgres.publish),
 });
 
+/** The user application services run as (nobody); a stack key per service can override it once the schema has one. */
+const APP_SERVICE_USER = "65534:65534";
+/** Size of an application service's /tmp tmpfs (counts toward its memory limit). */
+const APP_TMP_BYTES = 64 * 1024 * 1024;
+
 // Application services: each entry of `sophia-infra:services` becomes one SwarmService.
 const appServices = stack.services.map(
     (s) =>
@@ -150,6 +155,10 @@ const appServices = stack.services.map(
             ports: hostPorts(s.publish),
             gpus: s.gpus,
             metrics: s.metricsPath ? { port: s.port, path: s.metricsPath } : undefined,
+            // The platform's own images, on unprivileged ports: run as nobody (CIS 4.1), read-only root filesystem with
+            // a bounded /tmp for the request bodies and temporary files their runtimes spool to disk.
+            user: APP_SERVICE_USER,
+            mounts: [{ type: "tmpfs", target: "/tmp", sizeBytes: APP_TMP_BYTES }],
         }),
 );
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { nodeHttpHealthcheck } from "./nodeHealthcheck";
 import { MountedFile } from "./swarmObjects";
-import { RuntimeServiceArgs } from "./runtimeServiceArgs";
+import { runtimeHardening, RuntimeServiceArgs } from "./runtimeServiceArgs";
 import { SwarmService } from "./swarmService";
 import {
     CHAT_CACHE_DEFAULT_PORT,
@@ -90,6 +90,7 @@ export class ChatCache extends pulumi.ComponentResource {
                 stopGracePeriod: "40s",
                 metrics: { port: this.port, path: CHAT_CACHE_PATHS.metrics },
                 labels: { "sophia.runtime": CHAT_CACHE_SERVICE },
+                ...runtimeHardening(CHAT_CACHE_UID),
                 registryAuth: args.registryAuth,
             },
             { parent: this },

@@ -8,6 +8,8 @@ import { ResolvedResources } from "./tiers";
 export const POSTGRES_PASSWORD_FILE = "/run/secrets/postgres_password";
 /** uid/gid of the `postgres` user in the official Debian-based image; the entrypoint reads the file as that user. */
 const POSTGRES_UID = "999";
+/** Where Postgres puts its Unix socket and lock file (the image's default `unix_socket_directories`). */
+export const POSTGRES_SOCKET_DIR = "/var/run/postgresql";
 
 export interface PostgresArgs {
     /** Docker service name. Defaults to "postgres". */
@@ -116,7 +118,13 @@ export class Postgres extends pulumi.ComponentResource {
                     { type: "volume", source: volume.name, target: "/var/lib/postgresql/data" },
                     // Dynamic shared memory for parallel query; Swarm has no shm_size, and 64MB fails under load.
                     { type: "tmpfs", target: "/dev/shm", sizeBytes: pgShmBytes(memoryBytes) },
+                    // The root filesystem is read-only: the socket and its lock file need a writable directory.
+                    { type: "tmpfs", target: POSTGRES_SOCKET_DIR, sizeBytes: 1024 * 1024 },
                 ],
+                // Started as postgres itself, the official entrypoint skips its root-only steps (chown, gosu) and needs
+                // no capability: the volume is created from the image's data directory, owned by 999. Postgres writes
+                // only the data volume, /dev/shm and the socket directory; the postmaster reaps its own children.
+                user: `${POSTGRES_UID}:${POSTGRES_UID}`,
                 stopGracePeriod: "60s",
                 converge: args.converge,
             },

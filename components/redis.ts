@@ -108,6 +108,10 @@ export class Redis extends pulumi.ComponentResource {
                 endpointMode: args.endpointMode,
                 ports: args.ports,
                 mounts: [{ type: "volume", source: volume.name, target: "/data" }],
+                // Started as redis itself, the official entrypoint skips its chown and gosu and needs no capability: the
+                // volume is created from the image's /data, owned by 999. Redis writes only /data (AOF and RDB) and
+                // reaps its own rewrite/save children.
+                user: `${REDIS_UID}:${REDIS_UID}`,
                 // The backlog Redis asks for (511) is capped by the namespace's somaxconn (128 on older kernels).
                 sysctls: { "net.core.somaxconn": "1024" },
                 converge: args.converge,

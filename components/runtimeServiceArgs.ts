@@ -19,3 +19,12 @@ export interface RuntimeServiceArgs {
     /** Credentials to pull the image from a private registry. */
     readonly registryAuth?: SwarmServiceArgs["registryAuth"];
 }
+
+/**
+ * How a runtime service runs: as its image's `node` user (uid from its contract), named explicitly rather than left to
+ * the image; read-only root filesystem (it writes nothing but stdout and the network); no capability (unprivileged
+ * port); Docker's init as PID 1, because Node does not reap orphaned children it did not spawn.
+ */
+export function runtimeHardening(uid: string): Pick<SwarmServiceArgs, "user" | "init"> {
+    return { user: `${uid}:${uid}`, init: true };
+}

@@ -36,6 +36,14 @@ export interface MetricsEndpoint {
     readonly path?: string;
 }
 
+/** A Linux capability added back after all are dropped, with the reason the process needs it. */
+export interface CapabilityArgs {
+    /** Capability name as the Engine API spells it, e.g. "CAP_SYS_PTRACE". */
+    readonly name: string;
+    /** Why the process needs it (kept next to the grant so a reviewer can judge it). */
+    readonly reason: string;
+}
+
 /** A named volume or tmpfs mount. */
 export interface MountArgs {
     readonly type: "volume" | "tmpfs" | "bind";
@@ -43,7 +51,7 @@ export interface MountArgs {
     /** Volume name or host path (not for tmpfs). */
     readonly source?: pulumi.Input<string>;
     readonly readOnly?: boolean;
-    /** tmpfs size in bytes. */
+    /** tmpfs size in bytes; required for tmpfs (an unbounded tmpfs can fill the node's memory). */
     readonly sizeBytes?: number;
 }
 
@@ -90,8 +98,17 @@ export interface SwarmServiceArgs {
     readonly mounts?: MountArgs[];
     /** Namespaced sysctls, e.g. `net.core.somaxconn`. */
     readonly sysctls?: Record<string, string>;
-    /** User to run as inside the container. */
+    /** User (uid[:gid] or name) to run as inside the container (CIS 4.1). Defaults to the image's user. */
     readonly user?: string;
+    /**
+     * Why the root filesystem must stay writable. Unset, the root filesystem is read-only (CIS 5.13) and the process
+     * writes only to volumes and size-limited tmpfs `mounts`. Defaults to undefined (read-only).
+     */
+    readonly writableRootFilesystemReason?: string;
+    /** Capabilities added back after dropping ALL (CIS 5.4), each with its reason. Defaults to none. */
+    readonly capabilities?: CapabilityArgs[];
+    /** Run Docker's init (tini) as PID 1, for a process that does not reap orphaned children. Defaults to false. */
+    readonly init?: boolean;
     /** Container hostname; may use Swarm templates such as `{{.Node.ID}}`. Defaults to the container id. */
     readonly hostname?: string;
     /** Time to wait after SIGTERM before SIGKILL. Defaults to "30s". */
@@ -184,6 +201,28 @@ export function validateSwarmServiceArgs(args: SwarmServiceArgs): void {
         }
         seen.add(p.published);
     }
+    for (const m of args.mounts ?? []) {
+        if (m.type === "tmpfs" && !(m.sizeBytes !== undefined && Number.isInteger(m.sizeBytes) && m.sizeBytes > 0)) {
+            throw new Error(
+                `${where}: tmpfs mount at \`${m.target}\` needs \`sizeBytes\` (a positive whole number); an unbounded tmpfs can use all of the node's memory.`,
+            );
+        }
+    }
+    for (const cap of args.capabilities ?? []) {
+        if (!/^CAP_[A-Z_]+$/.test(cap.name) || cap.name === "CAP_ALL") {
+            throw new Error(
+                `${where}: capability ${JSON.stringify(cap.name)} must be one Linux capability spelled "CAP_<NAME>", e.g. "CAP_SYS_PTRACE".`,
+            );
+        }
+        if (!cap.reason.trim()) {
+            throw new Error(`${where}: capability ${cap.name} needs a \`reason\` saying why the process needs it.`);
+        }
+    }
+    if (args.writableRootFilesystemReason !== undefined && !args.writableRootFilesystemReason.trim()) {
+        throw new Error(
+            `${where}: \`writableRootFilesystemReason\` is empty; say why the root filesystem must be writable, or leave it unset for a read-only one.`,
+        );
+    }
     if (args.endpointMode === "dnsrr" && (args.ports ?? []).some((p) => (p.mode ?? "ingress") === "ingress")) {
         throw new Error(
             `${where}: endpoint mode dnsrr cannot publish through the ingress routing mesh; use host-mode ports.`,
@@ -193,7 +232,14 @@ export function validateSwarmServiceArgs(args: SwarmServiceArgs): void {
 
 /**
  * One Swarm service built to the platform standard: tier resources, healthcheck, rolling updates that roll back on
- * failure, restart policy, placement, json-file log rotation, secrets and configs as files, GPUs as generic resources.
+ * failure, restart policy, placement, json-file log rotation, secrets and configs as files, GPUs as generic resources,
+ * and hardened containers (CIS Docker Benchmark): read-only root filesystem, every capability dropped but the few
+ * named with a reason, an explicit user where the caller gives one, an init where asked.
+ *
+ * What Swarm or the pinned provider (@pulumi/docker 5.2.0) cannot set per service: a PIDs limit (CIS 5.29; the
+ * provider has no `limits.pids`, and dockerd has no daemon-wide default), no-new-privileges (CIS 5.26; the provider
+ * has no security options, so the node contract sets it daemon-wide) and the host address a port binds to (CIS 5.14;
+ * Swarm ports take none, so the node's firewall restricts them). See the README's "Node and cluster contract".
  */
 export class SwarmService extends pulumi.ComponentResource {
     /** The Docker service name (its DNS name on the overlays). */
@@ -287,10 +333,15 @@ export class SwarmService extends pulumi.ComponentResource {
                             target: m.target,
                             source: m.source,
                             readOnly: m.readOnly ?? false,
-                            tmpfsOptions: m.type === "tmpfs" && m.sizeBytes ? { sizeBytes: m.sizeBytes } : undefined,
+                            tmpfsOptions: m.type === "tmpfs" ? { sizeBytes: m.sizeBytes } : undefined,
                         })),
                         sysctl: args.sysctls,
                         user: args.user,
+                        readOnly: args.writableRootFilesystemReason === undefined,
+                        // Drop every capability; add back only the named ones (Docker's default set has 14).
+                        capDrops: ["ALL"],
+                        capAdds: args.capabilities?.length ? args.capabilities.map((c) => c.name) : undefined,
+                        init: args.init ? true : undefined,
                         hostname: args.hostname,
                         stopGracePeriod: args.stopGracePeriod ?? "30s",
                         labels: [{ label: "sophia.service", value: args.serviceName }],

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { nodeHttpHealthcheck } from "./nodeHealthcheck";
 import { MountedFile } from "./swarmObjects";
-import { RuntimeServiceArgs } from "./runtimeServiceArgs";
+import { runtimeHardening, RuntimeServiceArgs } from "./runtimeServiceArgs";
 import { SwarmService } from "./swarmService";
 import {
     SYNC_MONITOR_DEFAULT_PORT,
@@ -105,6 +105,7 @@ export class SyncMonitor extends pulumi.ComponentResource {
                 converge: args.converge,
                 metrics: { port: this.port, path: SYNC_MONITOR_PATHS.metrics },
                 labels: { "sophia.runtime": SYNC_MONITOR_SERVICE },
+                ...runtimeHardening(SYNC_MONITOR_UID),
                 registryAuth: args.registryAuth,
             },
             { parent: this },

@@ -56,12 +56,22 @@ describe("Postgres", () => {
         expect(Buffer.from(unwrap(secret.data), "base64").toString()).to.equal("pg-password-value");
     });
 
-    it("mounts a named data volume and a 256MiB /dev/shm tmpfs", () => {
+    it("mounts a named data volume, a 256MiB /dev/shm tmpfs and a 1MiB tmpfs for the socket directory", () => {
         expect(inputs.taskSpec.containerSpec.mounts).to.deep.equal([
             { type: "volume", source: "t-pg-data", target: "/var/lib/postgresql/data", readOnly: false },
             { type: "tmpfs", target: "/dev/shm", readOnly: false, tmpfsOptions: { sizeBytes: 268435456 } },
+            { type: "tmpfs", target: "/var/run/postgresql", readOnly: false, tmpfsOptions: { sizeBytes: 1048576 } },
         ]);
         expect(resourceNamed("docker:index/volume:Volume", "t-pg-data").inputs.name).to.equal("t-pg-data");
+    });
+
+    it("runs as postgres (999:999) on a read-only root filesystem with every capability dropped", () => {
+        const cs = inputs.taskSpec.containerSpec;
+        expect(cs).to.include({ user: "999:999", readOnly: true });
+        expect(cs.capDrops).to.deep.equal(["ALL"]);
+        expect(cs.capAdds).to.equal(undefined);
+        // The postmaster reaps its own children.
+        expect(cs.init).to.equal(undefined);
     });
 
     it("checks health with pg_isready and updates stop-first", () => {

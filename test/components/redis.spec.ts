@@ -34,6 +34,10 @@ describe("Redis", () => {
             { type: "volume", source: "t-redis-data", target: "/data", readOnly: false },
         ]);
         expect(inputs.taskSpec.containerSpec.healthcheck.tests[1]).to.contain("redis-cli ping");
+        // As redis (999:999), read-only root filesystem (it writes only /data), every capability dropped.
+        expect(inputs.taskSpec.containerSpec).to.include({ user: "999:999", readOnly: true });
+        expect(inputs.taskSpec.containerSpec.capDrops).to.deep.equal(["ALL"]);
+        expect(inputs.taskSpec.containerSpec.capAdds).to.equal(undefined);
         const conf = resourceNamed("docker:index/secret:Secret", "t-redis-secret-auth-conf").inputs;
         expect(Buffer.from(unwrap(conf.data), "base64").toString()).to.equal('requirepass "redis-pw"\n');
     });

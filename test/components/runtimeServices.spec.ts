@@ -25,6 +25,15 @@ function mountedSecrets(service: Record<string, any>): Record<string, string> {
     return out;
 }
 
+/** Both runtime services run the same way: as node, with init, read-only, no capability, no writable mount. */
+function expectRuntimeHardening(svc: Record<string, any>): void {
+    const cs = svc.taskSpec.containerSpec;
+    expect(cs).to.include({ user: "1000:1000", readOnly: true, init: true });
+    expect(cs.capDrops).to.deep.equal(["ALL"]);
+    expect(cs.capAdds).to.equal(undefined);
+    expect(cs.mounts, "writes nothing to disk").to.equal(undefined);
+}
+
 describe("runtime services", () => {
     before(async () => {
         await installMocks();
@@ -53,6 +62,10 @@ describe("runtime services", () => {
             expect(svc.taskSpec.placement.prefs).to.deep.equal(["spread=node.id"]);
             expect(svc.updateConfig).to.include({ order: "start-first", failureAction: "rollback" });
             expect(svc.taskSpec.resources.limits).to.deep.equal({ nanoCpus: 1e9, memoryBytes: 2 * 1024 ** 3 });
+        });
+
+        it("runs as node (1000:1000) with init, a read-only root filesystem and no capability", () => {
+            expectRuntimeHardening(svc);
         });
 
         it("checks /healthz with node and declares its metrics port", () => {
@@ -113,6 +126,10 @@ describe("runtime services", () => {
             expect(svc.taskSpec.containerSpec.args).to.deep.equal(["--monitor"]);
             expect(svc.updateConfig.order).to.equal("stop-first");
             expect(svc.taskSpec.resources.limits).to.deep.equal({ nanoCpus: 0.5e9, memoryBytes: 1024 ** 3 });
+        });
+
+        it("runs as node (1000:1000) with init, a read-only root filesystem and no capability", () => {
+            expectRuntimeHardening(svc);
         });
 
         it("mounts every credential as a secret file and the mapping as a config", () => {

@@ -85,6 +85,15 @@ describe("SwarmService", () => {
             expect(inputs.labels).to.deep.include({ label: "sophia.metrics.port", value: "8000" });
         });
 
+        it("hardens the container by default: read-only root filesystem, every capability dropped, no init", () => {
+            const cs = inputs.taskSpec.containerSpec;
+            expect(cs.readOnly).to.equal(true);
+            expect(cs.capDrops).to.deep.equal(["ALL"]);
+            expect(cs).to.not.have.property("capAdds");
+            expect(cs).to.not.have.property("init");
+            expect(cs).to.not.have.property("user");
+        });
+
         it("attaches networks by id, not by name", () => {
             expect(inputs.taskSpec.networksAdvanceds).to.deep.equal([{ id: "net-a-id" }, { id: "net-b-id" }]);
         });
@@ -193,6 +202,28 @@ describe("SwarmService", () => {
         expect(inputs.rollbackConfig.order).to.equal("stop-first");
     });
 
+    it("adds back only the named capabilities, keeps a writable root filesystem only with a reason, and runs init and a user on request", async () => {
+        new mod.SwarmService("t-hard", {
+            serviceName: "t-hard",
+            image: "x/h:1",
+            resources: high,
+            networks: ["n"],
+            user: "1000:1000",
+            init: true,
+            writableRootFilesystemReason: "the vendor image rewrites its own config at start",
+            capabilities: [{ name: "CAP_NET_BIND_SERVICE", reason: "listens on port 80" }],
+            mounts: [{ type: "tmpfs", target: "/tmp", sizeBytes: 1048576 }],
+        });
+        await settled();
+        const cs = resourceNamed("docker:index/service:Service", "t-hard-service").inputs.taskSpec.containerSpec;
+        expect(cs).to.include({ user: "1000:1000", init: true, readOnly: false });
+        expect(cs.capDrops).to.deep.equal(["ALL"]);
+        expect(cs.capAdds).to.deep.equal(["CAP_NET_BIND_SERVICE"]);
+        expect(cs.mounts).to.deep.equal([
+            { type: "tmpfs", target: "/tmp", readOnly: false, tmpfsOptions: { sizeBytes: 1048576 } },
+        ]);
+    });
+
     it("reserves GPUs as generic resources next to a GPU constraint", async () => {
         new mod.SwarmService("t-gpu", {
             serviceName: "t-gpu",
@@ -223,6 +254,22 @@ describe("SwarmService", () => {
             );
             expect(() => mod.validateSwarmServiceArgs({ ...base, replicas: 2, global: true })).to.throw(
                 /either `global` or `replicas`/,
+            );
+        });
+        it("rejects a tmpfs without a size, a capability without a reason or in the wrong spelling, an empty writable-root reason", () => {
+            expect(() =>
+                mod.validateSwarmServiceArgs({ ...base, mounts: [{ type: "tmpfs", target: "/tmp" }] }),
+            ).to.throw("service `svc`: tmpfs mount at `/tmp` needs `sizeBytes`");
+            expect(() =>
+                mod.validateSwarmServiceArgs({ ...base, capabilities: [{ name: "CAP_CHOWN", reason: " " }] }),
+            ).to.throw("service `svc`: capability CAP_CHOWN needs a `reason`");
+            for (const name of ["chown", "NET_ADMIN", "ALL", "CAP_ALL"]) {
+                expect(() =>
+                    mod.validateSwarmServiceArgs({ ...base, capabilities: [{ name, reason: "because" }] }),
+                ).to.throw(/must be one Linux capability spelled "CAP_<NAME>"/);
+            }
+            expect(() => mod.validateSwarmServiceArgs({ ...base, writableRootFilesystemReason: "" })).to.throw(
+                /`writableRootFilesystemReason` is empty/,
             );
         });
         it("rejects a port published twice and ingress ports with dnsrr", () => {

@@ -12,6 +12,7 @@ import {
     monitoringVolume,
     publishedPort,
     UIDS,
+    USERS,
 } from "./context";
 
 /** What the Alertmanager service needs beyond the shared context. */
@@ -67,6 +68,8 @@ export function alertmanagerService(ctx: MonitoringServiceContext, args: Alertma
         configs: [{ key: "alertmanager", data: toYaml(config), target: "/etc/alertmanager/alertmanager.yml" }],
         secrets,
         mounts: [{ type: "volume", source: data.name, target: "/alertmanager" }],
+        // Writes only silences and the notification log, on the volume.
+        user: USERS.nobody,
         healthcheck: httpCheck(`http://localhost:${port}/-/healthy`),
         stateful: true,
         constraints: ctx.constraints,

@@ -31,6 +31,18 @@ export function cadvisorService(ctx: MonitoringServiceContext, args: CadvisorSer
             { type: "bind", source: "/sys", target: "/sys", readOnly: true },
             { type: "bind", source: "/var/lib/docker", target: "/var/lib/docker", readOnly: true },
         ],
+        // Root by necessity (no `user`; its image is in the policy pack's rootImages): it reads the Docker socket and every
+        // container's cgroup and /proc entries. Of root's capabilities it keeps only these two:
+        capabilities: [
+            {
+                name: "CAP_SYS_PTRACE",
+                reason: "read /proc/<pid>/fd and limits of other users' processes (per-container process and fd metrics)",
+            },
+            {
+                name: "CAP_DAC_READ_SEARCH",
+                reason: "read container files under /var/lib/docker and /rootfs whose modes exclude root without CAP_DAC_OVERRIDE",
+            },
+        ],
         healthcheck: httpCheck(`http://localhost:${port}/healthz`),
         metrics: { port },
     });

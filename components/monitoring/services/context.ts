@@ -13,8 +13,14 @@ export const MONITORING_PORTS = {
     postgresExporter: 9187,
 } as const;
 
-/** Image users the secret files must belong to (mode 0400). */
+/** Image users (the official images' `USER`): the services run as them and their secret files (mode 0400) belong to them. */
 export const UIDS = { nobody: "65534", grafana: "472", redisExporter: "59000" } as const;
+/** The same users as `user` values: uid:gid, except grafana, whose primary group (0 in its image) comes from its passwd entry. */
+export const USERS = {
+    nobody: `${UIDS.nobody}:${UIDS.nobody}`,
+    grafana: UIDS.grafana,
+    redisExporter: `${UIDS.redisExporter}:${UIDS.redisExporter}`,
+} as const;
 
 /** What every monitoring service builder shares: where its resources hang and the stack-wide service settings. */
 export interface MonitoringServiceContext {

@@ -13,6 +13,7 @@ import {
     monitoringVolume,
     publishedPort,
     UIDS,
+    USERS,
 } from "./context";
 
 /** What the Grafana service needs beyond the shared context. */
@@ -43,6 +44,8 @@ export function grafanaService(ctx: MonitoringServiceContext, args: GrafanaServi
             GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
             GF_ANALYTICS_CHECK_FOR_PLUGIN_UPDATES: "false",
             GF_PLUGINS_PREINSTALL_DISABLED: "true",
+            // The image also logs to files under /var/log/grafana, which is on the read-only root filesystem.
+            GF_LOG_MODE: "console",
         },
         secrets: [
             {
@@ -69,7 +72,12 @@ export function grafanaService(ctx: MonitoringServiceContext, args: GrafanaServi
                 target: `${DASHBOARDS_DIR}/${file}`,
             })),
         ],
-        mounts: [{ type: "volume", source: data.name, target: "/var/lib/grafana" }],
+        mounts: [
+            { type: "volume", source: data.name, target: "/var/lib/grafana" },
+            // SQLite's temporary files (large sorts, VACUUM) and Go's os.TempDir: the root filesystem is read-only.
+            { type: "tmpfs", target: "/tmp", sizeBytes: 64 * 1024 * 1024 },
+        ],
+        user: USERS.grafana,
         healthcheck: httpCheck(`http://localhost:${port}/api/health`),
         stateful: true,
         constraints: ctx.constraints,

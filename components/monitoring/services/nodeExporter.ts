@@ -1,6 +1,6 @@
 import { SwarmService } from "../../swarmService";
 import { ResolvedResources } from "../../tiers";
-import { httpCheck, MONITORING_PORTS, MonitoringServiceContext, monitoringService } from "./context";
+import { httpCheck, MONITORING_PORTS, MonitoringServiceContext, monitoringService, USERS } from "./context";
 
 /** What node-exporter needs beyond the shared context. */
 export interface NodeExporterServiceArgs {
@@ -32,6 +32,8 @@ export function nodeExporterService(ctx: MonitoringServiceContext, args: NodeExp
             { type: "bind", source: "/sys", target: "/host/sys", readOnly: true },
             { type: "bind", source: "/", target: "/rootfs", readOnly: true },
         ],
+        // Reads the host's /proc, /sys and / read-only as nobody, like the official image.
+        user: USERS.nobody,
         healthcheck: httpCheck(`http://localhost:${port}/`),
         metrics: { port },
     });

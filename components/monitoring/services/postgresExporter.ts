@@ -1,7 +1,7 @@
 import type { PostgresTargetArgs } from "../monitoringStack";
 import { SwarmService } from "../../swarmService";
 import { ResolvedResources } from "../../tiers";
-import { httpCheck, MONITORING_PORTS, MonitoringServiceContext, monitoringService, UIDS } from "./context";
+import { httpCheck, MONITORING_PORTS, MonitoringServiceContext, monitoringService, UIDS, USERS } from "./context";
 
 /** What postgres_exporter needs beyond the shared context. */
 export interface PostgresExporterServiceArgs {
@@ -36,6 +36,7 @@ export function postgresExporterService(
                 uid: UIDS.nobody,
             },
         ],
+        user: USERS.nobody,
         healthcheck: httpCheck(`http://localhost:${port}/`),
         metrics: { port },
     });

@@ -10,6 +10,7 @@ import {
     monitoringService,
     monitoringVolume,
     publishedPort,
+    USERS,
 } from "./context";
 
 /** What the Prometheus service needs beyond the shared context. */
@@ -51,6 +52,8 @@ export function prometheusService(ctx: MonitoringServiceContext, args: Prometheu
             })),
         ],
         mounts: [{ type: "volume", source: data.name, target: "/prometheus" }],
+        // Writes only its TSDB, on the volume (owned by nobody in the image).
+        user: USERS.nobody,
         healthcheck: httpCheck(`http://localhost:${port}/-/healthy`),
         stateful: true,
         constraints: ctx.constraints,

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RedisTargetArgs } from "../monitoringStack";
 import { SwarmService } from "../../swarmService";
 import { ResolvedResources } from "../../tiers";
-import { MONITORING_PORTS, MonitoringServiceContext, monitoringService, UIDS } from "./context";
+import { MONITORING_PORTS, MonitoringServiceContext, monitoringService, UIDS, USERS } from "./context";
 
 /** What redis_exporter needs beyond the shared context. */
 export interface RedisExporterServiceArgs {
@@ -29,6 +29,7 @@ export function redisExporterService(ctx: MonitoringServiceContext, args: RedisE
                 uid: UIDS.redisExporter,
             },
         ],
+        user: USERS.redisExporter,
         // A scratch image: no shell or wget for a healthcheck; `up` and `redis_up` show its state.
         metrics: { port: MONITORING_PORTS.redisExporter },
     });

@@ -282,6 +282,35 @@ describe("MonitoringStack", function () {
             expect(service("cadvisor").taskSpec.containerSpec.mounts.every((m: any) => m.readOnly)).to.equal(true);
         });
 
+        it("runs every service on a read-only root filesystem with all capabilities dropped, as its image's user", () => {
+            const expected: Record<string, { user: string | undefined; caps: string[] | undefined }> = {
+                prometheus: { user: "65534:65534", caps: undefined },
+                alertmanager: { user: "65534:65534", caps: undefined },
+                grafana: { user: "472", caps: undefined },
+                "node-exporter": { user: "65534:65534", caps: undefined },
+                // The one root service, with the two capabilities it needs to read other containers' state.
+                cadvisor: { user: undefined, caps: ["CAP_SYS_PTRACE", "CAP_DAC_READ_SEARCH"] },
+                "redis-exporter": { user: "59000:59000", caps: undefined },
+                "postgres-exporter": { user: "65534:65534", caps: undefined },
+            };
+            for (const [name, want] of Object.entries(expected)) {
+                const cs = service(name).taskSpec.containerSpec;
+                expect(cs.readOnly, `${name} readOnly`).to.equal(true);
+                expect(cs.capDrops, `${name} capDrops`).to.deep.equal(["ALL"]);
+                expect(cs.capAdds, `${name} capAdds`).to.deep.equal(want.caps);
+                expect(cs.user, `${name} user`).to.equal(want.user);
+            }
+            // Grafana writes SQLite temp files to a bounded /tmp and logs only to the console.
+            const grafana = service("grafana").taskSpec.containerSpec;
+            expect(grafana.mounts).to.deep.include({
+                type: "tmpfs",
+                target: "/tmp",
+                readOnly: false,
+                tmpfsOptions: { sizeBytes: 64 * 1024 * 1024 },
+            });
+            expect(grafana.env.GF_LOG_MODE).to.equal("console");
+        });
+
         it("gives the exporters their passwords as files in the format each reads", () => {
             const r = service("redis-exporter");
             expect(r.taskSpec.containerSpec.env).to.deep.equal({
