@@ -4,13 +4,16 @@
 # what is missing. Needs root (or sudo) on Debian/Ubuntu; elsewhere it says what to install and stops.
 set -euo pipefail
 
-packages=(redis-server postgresql prometheus prometheus-alertmanager nginx docker.io debootstrap curl ca-certificates iproute2 iptables)
+# docker-registry, apache2-utils (htpasswd -B) and openssl: the cluster e2e's authenticated TLS registry.
+packages=(redis-server postgresql prometheus prometheus-alertmanager nginx docker.io debootstrap curl ca-certificates iproute2 iptables
+  docker-registry apache2-utils openssl)
 # What each package provides, to check without asking dpkg about virtual names.
 declare -A probe=(
   [redis-server]=/usr/bin/redis-server [postgresql]=/usr/lib/postgresql [prometheus]=/usr/bin/promtool
   [prometheus-alertmanager]=/usr/bin/amtool [nginx]=/usr/sbin/nginx [docker.io]=/usr/sbin/dockerd
   [debootstrap]=/usr/sbin/debootstrap [curl]=/usr/bin/curl [ca-certificates]=/etc/ssl/certs
   [iproute2]=/usr/sbin/ip [iptables]=/usr/sbin/iptables
+  [docker-registry]=/usr/bin/docker-registry [apache2-utils]=/usr/bin/htpasswd [openssl]=/usr/bin/openssl
 )
 
 missing=()

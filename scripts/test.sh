@@ -34,6 +34,9 @@ npm run -s test:engine 2>&1 | tee -a "$results"
 step "end-to-end deployment on a private Docker Swarm"
 npm run -s test:e2e 2>&1 | tee -a "$results"
 
+step "end-to-end deployment of the prod stack on a private multi-node Docker Swarm"
+npm run -s test:e2e:cluster 2>&1 | tee -a "$results"
+
 # grep finds no "failing" line on a green run; that must not end the script.
 count() { { grep -Eo "^ +[0-9]+ $1" "$results" || true; } | awk '{s += $1} END {print s + 0}'; }
 passed=$(count passing)
