@@ -1,6 +1,83 @@
-import * as fs from "fs";
+/** chat-cache settings from the environment, validated by one zod schema; errors name the variable and the fix. */
+import * as fs from "node:fs";
+import { z } from "zod";
+import { CHAT_CACHE_DEFAULT_PORT, CHAT_CACHE_ENV as ENV } from "./contract";
 import { ConfigError } from "./errors";
-import { loadRulesFile, defaultRules, CacheRules } from "./rules";
+import { defaultRules, loadRulesFile, type CacheRules } from "./rules";
+
+const int = (def: number, min: number, max: number) => {
+    const range = `between ${min} and ${max} (default ${def})`;
+    return z
+        .string()
+        .regex(/^\d+$/, { error: `must be a whole number ${range}` })
+        .transform(Number)
+        .pipe(
+            z
+                .number()
+                .min(min, { error: `must be ${range}` })
+                .max(max, { error: `must be ${range}` }),
+        )
+        .default(def);
+};
+
+const bool = (def: boolean) =>
+    z
+        .string()
+        .transform((v) => v.toLowerCase())
+        .pipe(
+            z.enum(["1", "true", "yes", "on", "0", "false", "no", "off"], {
+                error: `must be true or false (default ${def})`,
+            }),
+        )
+        .transform((v) => ["1", "true", "yes", "on"].includes(v))
+        .default(def);
+
+const url = (protocols: string[], example: string) =>
+    z
+        .string({ error: `is required, e.g. ${example}` })
+        .refine((v) => URL.canParse(v), { error: `is not a valid URL; set it like ${example}` })
+        .refine((v) => protocols.includes(new URL(v).protocol), {
+            error: `must use ${protocols.join(" or ")}, e.g. ${example}`,
+        });
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** Every variable chat-cache reads, keyed by its name; empty values count as unset (the default applies). */
+const envSchema = z.object({
+    [ENV.upstreamBaseUrl]: url(["http:", "https:"], `${ENV.upstreamBaseUrl}=http://llm:8000/v1`).transform((v) =>
+        v.replace(/\/+$/, ""),
+    ),
+    [ENV.redisUrl]: url(["redis:", "rediss:"], `${ENV.redisUrl}=redis://redis:6379/0`),
+    [ENV.port]: int(CHAT_CACHE_DEFAULT_PORT, 0, 65535),
+    HOST: z.string().default("0.0.0.0"),
+    UPSTREAM_API_KEY: z.string().optional(),
+    [ENV.upstreamApiKeyFile]: z.string().optional(),
+    REDIS_PASSWORD: z.string().optional(),
+    [ENV.redisPasswordFile]: z.string().optional(),
+    [ENV.rulesFile]: z.string().optional(),
+    CACHE_DEFAULT_TTL_SECONDS: int(300, 1, 86400),
+    CACHE_STALE_SECONDS: int(120, 0, 86400),
+    UPSTREAM_TIMEOUT_MS: int(30000, 1, 600000),
+    UPSTREAM_MAX_CONCURRENCY: int(50, 1, 10000),
+    UPSTREAM_MAX_QUEUE: int(500, 0, 100000),
+    MAX_BODY_BYTES: int(1048576, 1024, 64 * 1048576),
+    HEADERS_TIMEOUT_MS: int(10000, 100, 600000),
+    BODY_TIMEOUT_MS: int(30000, 100, 600000),
+    CACHE_MAX_ENTRY_BYTES: int(2 * 1048576, 1024, 64 * 1048576),
+    LRU_MAX_ENTRIES: int(5000, 0, 10000000),
+    LRU_MAX_BYTES: int(64 * 1048576, 0, 16 * 1024 * 1048576),
+    CACHE_KEY_PREFIX: z.string().default("chatcache"),
+    CACHE_NONDETERMINISTIC: bool(false),
+    CACHE_ALLOW_MULTIPLE_CHOICES: bool(false),
+    REDIS_COMMAND_TIMEOUT_MS: int(100, 1, 60000),
+    REDIS_BREAKER_THRESHOLD: int(5, 1, 1000),
+    REDIS_BREAKER_COOLDOWN_MS: int(2000, 1, 600000),
+    COALESCE_LEASE_MS: int(3000, 200, 60000),
+    SHUTDOWN_GRACE_MS: int(10000, 0, 600000),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }).default("info"),
+});
+
+type Env = z.output<typeof envSchema>;
 
 /** Validated settings of one chat-cache process. Built only by `loadConfig`. */
 export interface Config {
@@ -34,121 +111,84 @@ export interface Config {
     redisCommandTimeoutMs: number;
     redisBreakerThreshold: number;
     redisBreakerCooldownMs: number;
+    /** Lease a replica holds on a cold key while it calls the upstream for every replica (renewed while it runs). */
+    coalesceLeaseMs: number;
     shutdownGraceMs: number;
-    logLevel: string;
+    logLevel: (typeof LOG_LEVELS)[number];
     rules: CacheRules;
 }
 
-type Env = Record<string, string | undefined>;
-
-function int(env: Env, name: string, def: number, min: number, max: number): number {
-    const raw = env[name];
-    if (raw === undefined || raw.trim() === "") return def;
-    if (!/^\d+$/.test(raw.trim())) {
-        throw new ConfigError(
-            `${name} must be a whole number between ${min} and ${max}, got "${raw}". Fix or unset ${name} (default ${def}).`,
-        );
-    }
-    const n = Number(raw.trim());
-    if (n < min || n > max) {
-        throw new ConfigError(
-            `${name} must be between ${min} and ${max}, got ${n}. Fix or unset ${name} (default ${def}).`,
-        );
-    }
-    return n;
-}
-
-function bool(env: Env, name: string, def: boolean): boolean {
-    const raw = env[name];
-    if (raw === undefined || raw.trim() === "") return def;
-    const v = raw.trim().toLowerCase();
-    if (["1", "true", "yes", "on"].includes(v)) return true;
-    if (["0", "false", "no", "off"].includes(v)) return false;
-    throw new ConfigError(`${name} must be true or false, got "${raw}".`);
-}
-
-function url(env: Env, name: string, protocols: string[], example: string): string {
-    const raw = env[name]?.trim();
-    if (!raw) throw new ConfigError(`${name} is required, e.g. ${name}=${example}.`);
-    let parsed: URL;
-    try {
-        parsed = new URL(raw);
-    } catch {
-        throw new ConfigError(`${name} is not a valid URL: set it like ${name}=${example}.`);
-    }
-    if (!protocols.includes(parsed.protocol)) {
-        throw new ConfigError(`${name} must use ${protocols.join(" or ")}, e.g. ${name}=${example}.`);
-    }
-    return raw;
-}
-
 /**
- * Reads `<NAME>_FILE` (how Docker secrets arrive) when set; a missing or empty file is a config error naming it.
- * Returns undefined when the variable is not set.
+ * Reads `<NAME>_FILE` (how Docker secrets arrive) when set, else `<NAME>`. A file that cannot be read or is empty is an
+ * error naming the variable: an empty secret file is a deployment mistake, not "no secret" (unset the variable for that).
  */
-function secretFromFile(env: Env, name: string): string | undefined {
-    const file = env[`${name}_FILE`]?.trim();
-    if (!file) return undefined;
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        throw new ConfigError(
-            `${name}_FILE points at ${file}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}). Mount the secret there or unset ${name}_FILE.`,
-        );
+function secret(fileVar: string, file: string | undefined, direct: string | undefined): string | undefined {
+    if (file !== undefined) {
+        let text: string;
+        try {
+            text = fs.readFileSync(file, "utf8");
+        } catch (e) {
+            throw new ConfigError(
+                `${fileVar} points at ${file}, which cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}). Mount the secret there or unset ${fileVar}.`,
+            );
+        }
+        const value = text.replace(/\r?\n$/, "");
+        if (!value)
+            throw new ConfigError(
+                `${fileVar} points at ${file}, which is empty. Put the secret in it or unset ${fileVar}.`,
+            );
+        return value;
     }
-    const value = text.replace(/\r?\n$/, "");
-    if (!value) throw new ConfigError(`${name}_FILE points at ${file}, which is empty.`);
-    return value;
+    return direct || undefined;
 }
 
 /**
- * Reads and validates the environment once at start. Throws `ConfigError` naming the variable on bad input.
+ * Reads and validates the environment once at start. Throws `ConfigError` naming the first bad variable and the fix;
+ * never echoes a value. Empty (or blank) variables count as unset, `*_FILE` ones included.
  * @param env usually `process.env`
  */
-export function loadConfig(env: Env = process.env): Config {
-    const upstreamBaseUrl = url(env, "UPSTREAM_BASE_URL", ["http:", "https:"], "http://llm:8000/v1").replace(
-        /\/+$/,
-        "",
-    );
-    const redisUrl = url(env, "REDIS_URL", ["redis:", "rediss:"], "redis://redis:6379/0");
-    const defaultTtlSeconds = int(env, "CACHE_DEFAULT_TTL_SECONDS", 300, 1, 86400);
-    const rulesFile = env.CACHE_RULES_FILE?.trim();
-    const rules = rulesFile ? loadRulesFile(rulesFile, defaultTtlSeconds) : defaultRules(defaultTtlSeconds);
-    const logLevel = env.LOG_LEVEL?.trim() || "info";
-    if (!["fatal", "error", "warn", "info", "debug", "trace", "silent"].includes(logLevel)) {
-        throw new ConfigError(
-            `LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}".`,
-        );
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+    const present: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) {
+        // Secrets keep their exact bytes; everything else is trimmed.
+        const value = k === "REDIS_PASSWORD" ? v : v?.trim();
+        if (value) present[k] = value;
     }
-    const apiKey = secretFromFile(env, "UPSTREAM_API_KEY") ?? env.UPSTREAM_API_KEY?.trim();
-    const redisPassword = secretFromFile(env, "REDIS_PASSWORD") ?? (env.REDIS_PASSWORD || undefined);
+    const parsed = envSchema.safeParse(present, { reportInput: false });
+    if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new ConfigError(`${String(issue.path[0])} ${issue.message}.`);
+    }
+    const v: Env = parsed.data;
+    const defaultTtlSeconds = v.CACHE_DEFAULT_TTL_SECONDS;
+    const rulesFile = v[ENV.rulesFile];
     return {
-        port: int(env, "PORT", 8080, 0, 65535),
-        host: env.HOST?.trim() || "0.0.0.0",
-        upstreamBaseUrl,
-        upstreamApiKey: apiKey ? apiKey : undefined,
-        redisUrl,
-        redisPassword,
+        port: v[ENV.port],
+        host: v.HOST,
+        upstreamBaseUrl: v[ENV.upstreamBaseUrl],
+        upstreamApiKey: secret(ENV.upstreamApiKeyFile, v[ENV.upstreamApiKeyFile], v.UPSTREAM_API_KEY),
+        redisUrl: v[ENV.redisUrl],
+        redisPassword: secret(ENV.redisPasswordFile, v[ENV.redisPasswordFile], v.REDIS_PASSWORD),
         defaultTtlSeconds,
-        staleSeconds: int(env, "CACHE_STALE_SECONDS", 120, 0, 86400),
-        upstreamTimeoutMs: int(env, "UPSTREAM_TIMEOUT_MS", 30000, 1, 600000),
-        upstreamMaxConcurrency: int(env, "UPSTREAM_MAX_CONCURRENCY", 50, 1, 10000),
-        upstreamMaxQueue: int(env, "UPSTREAM_MAX_QUEUE", 500, 0, 100000),
-        maxBodyBytes: int(env, "MAX_BODY_BYTES", 1048576, 1024, 64 * 1048576),
-        headersTimeoutMs: int(env, "HEADERS_TIMEOUT_MS", 10000, 100, 600000),
-        bodyTimeoutMs: int(env, "BODY_TIMEOUT_MS", 30000, 100, 600000),
-        maxEntryBytes: int(env, "CACHE_MAX_ENTRY_BYTES", 2 * 1048576, 1024, 64 * 1048576),
-        lruMaxEntries: int(env, "LRU_MAX_ENTRIES", 5000, 0, 10000000),
-        lruMaxBytes: int(env, "LRU_MAX_BYTES", 64 * 1048576, 0, 16 * 1024 * 1048576),
-        keyPrefix: env.CACHE_KEY_PREFIX?.trim() || "chatcache",
-        cacheNondeterministic: bool(env, "CACHE_NONDETERMINISTIC", false),
-        cacheMultipleChoices: bool(env, "CACHE_ALLOW_MULTIPLE_CHOICES", false),
-        redisCommandTimeoutMs: int(env, "REDIS_COMMAND_TIMEOUT_MS", 100, 1, 60000),
-        redisBreakerThreshold: int(env, "REDIS_BREAKER_THRESHOLD", 5, 1, 1000),
-        redisBreakerCooldownMs: int(env, "REDIS_BREAKER_COOLDOWN_MS", 2000, 1, 600000),
-        shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10000, 0, 600000),
-        logLevel,
-        rules,
+        staleSeconds: v.CACHE_STALE_SECONDS,
+        upstreamTimeoutMs: v.UPSTREAM_TIMEOUT_MS,
+        upstreamMaxConcurrency: v.UPSTREAM_MAX_CONCURRENCY,
+        upstreamMaxQueue: v.UPSTREAM_MAX_QUEUE,
+        maxBodyBytes: v.MAX_BODY_BYTES,
+        headersTimeoutMs: v.HEADERS_TIMEOUT_MS,
+        bodyTimeoutMs: v.BODY_TIMEOUT_MS,
+        maxEntryBytes: v.CACHE_MAX_ENTRY_BYTES,
+        lruMaxEntries: v.LRU_MAX_ENTRIES,
+        lruMaxBytes: v.LRU_MAX_BYTES,
+        keyPrefix: v.CACHE_KEY_PREFIX,
+        cacheNondeterministic: v.CACHE_NONDETERMINISTIC,
+        cacheMultipleChoices: v.CACHE_ALLOW_MULTIPLE_CHOICES,
+        redisCommandTimeoutMs: v.REDIS_COMMAND_TIMEOUT_MS,
+        redisBreakerThreshold: v.REDIS_BREAKER_THRESHOLD,
+        redisBreakerCooldownMs: v.REDIS_BREAKER_COOLDOWN_MS,
+        coalesceLeaseMs: v.COALESCE_LEASE_MS,
+        shutdownGraceMs: v.SHUTDOWN_GRACE_MS,
+        logLevel: v.LOG_LEVEL,
+        rules: rulesFile ? loadRulesFile(rulesFile, defaultTtlSeconds) : defaultRules(defaultTtlSeconds),
     };
 }

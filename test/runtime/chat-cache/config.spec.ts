@@ -37,6 +37,9 @@ describe("loadConfig", () => {
         [{ MAX_BODY_BYTES: "10" }, "MAX_BODY_BYTES"],
         [{ CACHE_NONDETERMINISTIC: "maybe" }, "CACHE_NONDETERMINISTIC"],
         [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+        [{ CACHE_ALLOW_MULTIPLE_CHOICES: "2" }, "CACHE_ALLOW_MULTIPLE_CHOICES"],
+        [{ HEADERS_TIMEOUT_MS: "5" }, "HEADERS_TIMEOUT_MS"],
+        [{ BODY_TIMEOUT_MS: "ten" }, "BODY_TIMEOUT_MS"],
         [{ CACHE_RULES_FILE: "/nonexistent/rules.yaml" }, "CACHE_RULES_FILE"],
     ];
     for (const [patch, name] of bad) {
@@ -44,6 +47,41 @@ describe("loadConfig", () => {
             expect(() => loadConfig({ ...env, ...patch })).to.throw(ConfigError, name);
         });
     }
+
+    it("names the variable, the range and the default, and never echoes the value", () => {
+        expect(() => loadConfig({ ...env, UPSTREAM_TIMEOUT_MS: "s3cret-looking-value" })).to.throw(
+            ConfigError,
+            /^UPSTREAM_TIMEOUT_MS must be a whole number between 1 and 600000 \(default 30000\)\.$/,
+        );
+        expect(() => loadConfig({ ...env, MAX_BODY_BYTES: "10" })).to.throw(ConfigError, /between 1024 and/);
+        try {
+            loadConfig({ ...env, REDIS_URL: "http://user:hunter2@redis" });
+        } catch (err) {
+            expect((err as Error).message)
+                .to.include("REDIS_URL")
+                .and.not.include("hunter2");
+        }
+    });
+
+    it("treats empty and blank variables as unset, *_FILE ones included", () => {
+        const c = loadConfig({
+            ...env,
+            PORT: "",
+            LOG_LEVEL: "  ",
+            UPSTREAM_API_KEY_FILE: "",
+            REDIS_PASSWORD_FILE: " ",
+            CACHE_RULES_FILE: "",
+        });
+        expect(c).to.include({ port: 8080, logLevel: "info" });
+        expect(c.upstreamApiKey).to.equal(undefined);
+        expect(c.redisPassword).to.equal(undefined);
+    });
+
+    it("reads the new timeouts and the coalescing lease", () => {
+        const c = loadConfig({ ...env, HEADERS_TIMEOUT_MS: "2000", BODY_TIMEOUT_MS: "5000", COALESCE_LEASE_MS: "800" });
+        expect(c).to.include({ headersTimeoutMs: 2000, bodyTimeoutMs: 5000, coalesceLeaseMs: 800 });
+        expect(() => loadConfig({ ...env, COALESCE_LEASE_MS: "50" })).to.throw(ConfigError, "COALESCE_LEASE_MS");
+    });
 
     describe("rules file", () => {
         const dir = mkdtempSync(join(tmpdir(), "chat-cache-rules-"));
