@@ -219,6 +219,8 @@ const scrapeTargets: ScrapeTarget[] = [
         : []),
 ];
 const m = stack.monitoring;
+// The overlay prober watches every network's data plane (cross-node paths and their MTU).
+const overlayProbeImage = m.enabled && m.overlayProbe ? buildImage("overlay-probe") : undefined;
 const monitoring = m.enabled
     ? new MonitoringStack("monitoring", {
           ...common,
@@ -253,6 +255,16 @@ const monitoring = m.enabled
           retentionTime: m.retentionTime,
           retentionSize: m.retentionSize,
           constraints: m.constraints,
+          overlayProbe: overlayProbeImage && {
+              image: overlayProbeImage.repoDigest,
+              networks: stack.networks.map((n) => ({
+                  name: n.name,
+                  id: networks[n.name].id,
+                  mtu: n.mtu,
+                  encrypted: n.encrypted,
+              })),
+              registryAuth,
+          },
       })
     : undefined;
 

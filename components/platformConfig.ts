@@ -10,6 +10,8 @@ export interface MonitoringConfig {
     readonly enabled: boolean;
     readonly grafana: boolean;
     readonly cadvisor: boolean;
+    /** Run the cross-node overlay prober (runtime/overlay-probe) on every network. */
+    readonly overlayProbe: boolean;
     readonly images: Partial<MonitoringImages>;
     readonly publish: { prometheus?: number; alertmanager?: number; grafana?: number };
     readonly retentionTime?: string;
@@ -157,6 +159,7 @@ export function parseMonitoring(fail: Fail, raw: unknown): MonitoringConfig {
         enabled: bool(fail, "monitoring.enabled", m.enabled, true),
         grafana: bool(fail, "monitoring.grafana", m.grafana, true),
         cadvisor: bool(fail, "monitoring.cadvisor", m.cadvisor, true),
+        overlayProbe: bool(fail, "monitoring.overlayProbe", m.overlayProbe, true),
         images: images as Partial<MonitoringImages>,
         publish: {
             prometheus: optPort(fail, "monitoring.publish.prometheus", publish.prometheus),

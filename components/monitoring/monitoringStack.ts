@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { OVERLAY_PROBE_PATHS, OVERLAY_PROBE_PORTS } from "../../runtime/overlay-probe/src/contract";
 import { SwarmService } from "../swarmService";
 import { ResolvedResources } from "../tiers";
 import { DEFAULT_MONITORING_IMAGES, MonitoringImages } from "./images";
@@ -14,7 +15,11 @@ import {
     nodeExporterService,
     postgresExporterService,
     prometheusService,
+    OverlayProbeArgs,
+    overlayProbeService,
+    overlayProbeServiceName,
     redisExporterService,
+    validateOverlayProbeNetworks,
 } from "./services";
 
 export { MONITORING_PORTS } from "./services";
@@ -28,6 +33,8 @@ export interface MonitoringResources {
     readonly cadvisor: ResolvedResources;
     readonly redisExporter: ResolvedResources;
     readonly postgresExporter: ResolvedResources;
+    /** The overlay prober (one task per node per network). Defaults to node-exporter's. */
+    readonly overlayProbe?: ResolvedResources;
 }
 
 /** The usual split: Prometheus on the medium tier, everything else on the low tier. */
@@ -44,6 +51,7 @@ export function monitoringResources(tiers: {
         cadvisor: low,
         redisExporter: low,
         postgresExporter: low,
+        overlayProbe: low,
     };
 }
 
@@ -139,6 +147,8 @@ export interface MonitoringStackArgs {
     readonly runbookBaseUrl?: string;
     /** Prefix of every Docker service and volume name. Defaults to "". */
     readonly namePrefix?: string;
+    /** The cross-node overlay prober (runtime/overlay-probe), one global service per network. Defaults to none. */
+    readonly overlayProbe?: OverlayProbeArgs;
     /** Wait for replicated services to converge. Defaults to SwarmService's default. */
     readonly converge?: { readonly delay: string; readonly timeout: string } | false;
 }
@@ -169,6 +179,9 @@ export function validateMonitoringStackArgs(args: MonitoringStackArgs): void {
     }
     if (args.hitRatioTarget !== undefined && !(args.hitRatioTarget > 0 && args.hitRatioTarget <= 1)) {
         throw new Error(`MonitoringStack: \`hitRatioTarget\` must be in (0, 1], got ${args.hitRatioTarget}.`);
+    }
+    if (args.overlayProbe) {
+        validateOverlayProbeNetworks(args.namePrefix ?? "", args.overlayProbe.networks);
     }
     const reserved = Object.values(JOBS) as string[];
     const clash = args.targets.find(
@@ -239,6 +252,13 @@ export class MonitoringStack extends pulumi.ComponentResource {
             ...(args.postgres
                 ? [{ job: JOBS.postgres, serviceName: names.postgresExporter, port: P.postgresExporter }]
                 : []),
+            // One job per network: each prober service is attached to its own network only.
+            ...(args.overlayProbe?.networks ?? []).map((n) => ({
+                job: overlayProbeServiceName("", n.name),
+                serviceName: overlayProbeServiceName(prefix, n.name),
+                port: OVERLAY_PROBE_PORTS.http,
+                path: OVERLAY_PROBE_PATHS.metrics,
+            })),
         ];
         const ruleFiles = buildRuleFiles(
             resolveRuleOptions({
@@ -310,6 +330,15 @@ export class MonitoringStack extends pulumi.ComponentResource {
                 image: images.postgresExporter,
                 resources: res.postgresExporter,
                 postgres: args.postgres,
+            });
+        }
+        for (const network of args.overlayProbe?.networks ?? []) {
+            services[`overlayProbe-${network.name}`] = overlayProbeService(ctx, {
+                prefix,
+                network,
+                image: args.overlayProbe!.image,
+                resources: res.overlayProbe ?? res.nodeExporter,
+                registryAuth: args.overlayProbe!.registryAuth,
             });
         }
 

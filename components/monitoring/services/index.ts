@@ -3,6 +3,7 @@ export * from "./cadvisor";
 export * from "./context";
 export * from "./grafana";
 export * from "./nodeExporter";
+export * from "./overlayProbe";
 export * from "./postgresExporter";
 export * from "./prometheus";
 export * from "./redisExporter";

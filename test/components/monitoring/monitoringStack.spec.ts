@@ -385,6 +385,75 @@ describe("MonitoringStack", function () {
         });
     });
 
+    describe("with the overlay prober on a plain 9000 and an encrypted 1500 network", () => {
+        before(async () => {
+            new mod.MonitoringStack("probemon", {
+                networks: ["data-id", "edge-id"],
+                targets: [],
+                stack: "prod",
+                namePrefix: "pm-",
+                resources: mod.monitoringResources({ medium, low }),
+                enableGrafana: false,
+                overlayProbe: {
+                    image: "sophia/overlay-probe@sha256:" + "ab".repeat(32),
+                    networks: [
+                        { name: "data", id: "data-id", mtu: 9000, encrypted: false },
+                        { name: "edge", id: "edge-id", mtu: 1500, encrypted: true },
+                    ],
+                },
+            });
+            await settled();
+        });
+
+        it("runs one global dnsrr service per network, attached to that network only", () => {
+            const data = service("pm-overlay-probe-data");
+            expect(data.mode).to.deep.equal({ global: true });
+            expect(data.endpointSpec.mode).to.equal("dnsrr");
+            expect(data.taskSpec.networksAdvanceds.map((n: any) => n.id)).to.deep.equal(["data-id"]);
+            expect(service("pm-overlay-probe-edge").taskSpec.networksAdvanceds.map((n: any) => n.id)).to.deep.equal([
+                "edge-id",
+            ]);
+        });
+
+        it("sizes the full probe to each network's container MTU and names peers by tasks.<service>", () => {
+            const env = (name: string) => service(name).taskSpec.containerSpec.env;
+            expect(env("pm-overlay-probe-data")).to.include({
+                OVERLAY_PROBE_NETWORK: "data",
+                OVERLAY_PROBE_NODE: "{{.Node.ID}}",
+                OVERLAY_PROBE_PEERS: "tasks.pm-overlay-probe-data",
+                OVERLAY_PROBE_FULL_BYTES: "8950",
+                OVERLAY_PROBE_PLANNED_MTU: "9000",
+            });
+            expect(env("pm-overlay-probe-edge")).to.include({
+                OVERLAY_PROBE_FULL_BYTES: "1424",
+                OVERLAY_PROBE_PLANNED_MTU: "1500",
+            });
+        });
+
+        it("runs it as uid 1000, read-only, with no capability added, a healthcheck and the low tier", () => {
+            const spec = service("pm-overlay-probe-data").taskSpec;
+            expect(spec.containerSpec.user).to.equal("1000:1000");
+            expect(spec.containerSpec.readOnly).to.equal(true);
+            expect(spec.containerSpec.capAdds).to.equal(undefined);
+            expect(spec.containerSpec.healthcheck.tests.join(" ")).to.include("/healthz");
+            expect(spec.resources.limits).to.deep.equal({
+                nanoCpus: low.limits.nanoCpus,
+                memoryBytes: low.limits.memoryBytes,
+            });
+        });
+
+        it("scrapes each network's prober as its own job and expects its targets", () => {
+            const promYml = parse(mountedConfigs(service("pm-prometheus"))["/etc/prometheus/prometheus.yml"]);
+            const jobs = promYml.scrape_configs.filter((s: any) => s.job_name.startsWith("overlay-probe-"));
+            expect(
+                jobs.map((j: any) => [j.job_name, j.dns_sd_configs[0].names[0], j.dns_sd_configs[0].port]),
+            ).to.deep.equal([
+                ["overlay-probe-data", "tasks.pm-overlay-probe-data", 9465],
+                ["overlay-probe-edge", "tasks.pm-overlay-probe-edge", 9465],
+            ]);
+        });
+    });
+
     describe("#validateMonitoringStackArgs", () => {
         const base = () => ({
             networks: ["n"],
@@ -419,6 +488,18 @@ describe("MonitoringStack", function () {
         it("makes the constructor fail with the same message, tied to the component", () => {
             expect(() => new mod.MonitoringStack("bad", { ...base(), retentionTime: "forever" })).to.throw(
                 /`retentionTime` must be a Prometheus duration/,
+            );
+        });
+        it("rejects overlay network names that cannot name a prober service", () => {
+            const probe = (name: string) => ({
+                ...base(),
+                overlayProbe: { image: "i", networks: [{ name, id: "x", mtu: 1500, encrypted: true }] },
+            });
+            expect(() => mod.validateMonitoringStackArgs(probe("a.b"))).to.throw(
+                /overlay network "a.b" cannot name its prober service/,
+            );
+            expect(() => mod.validateMonitoringStackArgs(probe("n".repeat(50)))).to.throw(
+                /Docker allows 63\); shorten the network name/,
             );
         });
         it("rejects an SMTP password without a username", () => {
