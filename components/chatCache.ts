@@ -81,8 +81,8 @@ export class ChatCache extends pulumi.ComponentResource {
                 healthcheck: nodeHttpHealthcheck(this.port, CHAT_CACHE_PATHS.health),
                 networks: args.networks,
                 constraints: args.constraints,
-                // Two replicas on one node would both go with it.
-                spreadOver: ["node.id"],
+                // No spread preference: Swarm's scheduler already puts a service's replicas on different nodes where
+                // it can, and "node.id" is not a descriptor Swarm spreads over (only node.labels.*/engine.labels.*).
                 endpointMode: args.endpointMode,
                 ports: args.ports,
                 converge: args.converge,

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { ENCRYPTED_OPTION, MTU_OPTION, VXLAN_IGNORE_CHANGES_PATH } from "./networkOptions";
 
 /** Smallest MTU IPv6 allows; anything lower breaks the overlay. */
 export const MIN_MTU = 1280;
@@ -43,10 +44,10 @@ export class OverlayNetwork extends pulumi.ComponentResource {
         validateMtu(mtu);
         const encrypted = args.encrypted ?? true;
 
-        const options: Record<string, string> = { "com.docker.network.driver.mtu": String(mtu) };
+        const options: Record<string, string> = { [MTU_OPTION]: String(mtu) };
         // libnetwork only checks that the key exists, so an unencrypted network must leave it out entirely.
         if (encrypted) {
-            options.encrypted = "true";
+            options[ENCRYPTED_OPTION] = "true";
         }
         const labels = { "sophia.network": args.networkName, ...(args.labels ?? {}) };
         const network = new docker.Network(
@@ -59,7 +60,9 @@ export class OverlayNetwork extends pulumi.ComponentResource {
                 options,
                 labels: Object.entries(labels).map(([label, value]) => ({ label, value })),
             },
-            { parent: this },
+            // Swarm adds its VXLAN id to the options; ignore that key alone so a second `up` keeps the network (and
+            // every service attached to it), while an MTU or encryption change still replaces it.
+            { parent: this, ignoreChanges: [VXLAN_IGNORE_CHANGES_PATH] },
         );
 
         this.id = network.id;

@@ -1,10 +1,9 @@
-import * as crypto from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 
 /** A secret or config file to mount into a service's tasks. */
 export interface MountedFile {
-    /** Short logical name, used in the Docker object's name (`<service>-<key>-<hash>`). */
+    /** Short logical name, used in the Pulumi resource name (`<component>-config-<key>`) and the object's label. */
     readonly key: string;
     /** File contents (plain text; base64-encoded here). */
     readonly data: pulumi.Input<string>;
@@ -16,20 +15,6 @@ export interface MountedFile {
     readonly uid?: string;
     /** Owner gid inside the container. Defaults to "0". */
     readonly gid?: string;
-}
-
-/** First 10 hex digits of SHA-256: enough to make a new name whenever the content changes. */
-export function contentHash(data: string): string {
-    return crypto.createHash("sha256").update(data).digest("hex").slice(0, 10);
-}
-
-/**
- * The Docker object name for some content. Docker secrets and configs are immutable, so the name carries a content
- * hash: a rotation creates a new object, the service switches to it (rolling its tasks), then the old one is
- * deleted. A fixed name would need delete-before-replace, which fails while the object is in use.
- */
-export function hashedName(prefix: string, data: pulumi.Input<string>): pulumi.Output<string> {
-    return pulumi.output(data).apply((d) => `${prefix}-${contentHash(d)}`);
 }
 
 /**
@@ -50,10 +35,14 @@ export function createRotatingSecret(resourceName: string, file: MountedFile, pa
     );
 }
 
-/** Creates a Docker config with a content-hashed name, parented to `parent`. */
-export function createHashedConfig(
+/**
+ * Creates a Docker config, parented to `parent`, autonamed (`<resourceName>-<random>`) like the secrets. Config data
+ * is immutable, so a content change replaces the config; with an autoname the replacement is created first, the
+ * service switches to it, then the old one is deleted. An explicit name (even a content-hashed one) makes the bridged
+ * provider replace delete-first, and Docker refuses to delete a config a service still uses.
+ */
+export function createRotatingConfig(
     resourceName: string,
-    objectPrefix: string,
     file: MountedFile,
     parent: pulumi.Resource,
 ): docker.ServiceConfig {
@@ -61,7 +50,6 @@ export function createHashedConfig(
     return new docker.ServiceConfig(
         resourceName,
         {
-            name: hashedName(objectPrefix, data),
             data: data.apply((d) => Buffer.from(d, "utf8").toString("base64")),
             labels: [{ label: "sophia.config", value: file.key }],
         },

@@ -1,6 +1,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { createHashedConfig, createRotatingSecret, MountedFile } from "./swarmObjects";
+import { canonicalDuration, durationMs, formatDuration } from "./duration";
+import { isHonouredSpreadDescriptor } from "./placement";
+import { createRotatingConfig, createRotatingSecret, MountedFile } from "./swarmObjects";
 import { ResolvedResources } from "./tiers";
 
 /** A Docker healthcheck. Durations use Docker's notation ("20s", "1m"). */
@@ -84,7 +86,7 @@ export interface SwarmServiceArgs {
     readonly networks: pulumi.Input<string>[];
     /** Placement constraints, e.g. `node.role==manager`. */
     readonly constraints?: string[];
-    /** Spread preferences, e.g. `node.labels.zone` (written as `spread=node.labels.zone`). */
+    /** Spread preferences: descriptors such as `node.labels.zone`, passed to Swarm verbatim (no `spread=` prefix). */
     readonly spreadOver?: string[];
     /** Maximum replicas per node. */
     readonly maxReplicasPerNode?: number;
@@ -131,22 +133,7 @@ export interface SwarmServiceArgs {
 export const HEALTHCHECK_DEFAULTS = { interval: "20s", timeout: "10s", retries: 3, startPeriod: "40s" } as const;
 
 /** Parses a Docker duration ("1m30s", "40s", "500ms") into milliseconds; undefined if unreadable. */
-export function durationMs(value: string): number | undefined {
-    const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-    const unit: Record<string, number> = { ms: 1, s: 1000, m: 60000, h: 3600000 };
-    let total = 0;
-    let consumed = 0;
-    for (const m of value.matchAll(re)) {
-        total += parseFloat(m[1]) * unit[m[2]];
-        consumed += m[0].length;
-    }
-    return consumed === value.length && consumed > 0 ? total : undefined;
-}
-
-/** Formats milliseconds as whole seconds for Docker ("70s"). */
-function seconds(ms: number): string {
-    return `${Math.ceil(ms / 1000)}s`;
-}
+export { durationMs };
 
 /**
  * The update monitor window: long enough to see a new task fail its healthchecks after its start period
@@ -154,12 +141,13 @@ function seconds(ms: number): string {
  */
 export function updateMonitorFor(hc: HealthcheckArgs | "none" | undefined): string {
     if (hc === undefined || hc === "none") {
-        return "30s";
+        return formatDuration(30000);
     }
     const interval = durationMs(hc.interval ?? HEALTHCHECK_DEFAULTS.interval) ?? 20000;
     const start = durationMs(hc.startPeriod ?? HEALTHCHECK_DEFAULTS.startPeriod) ?? 40000;
     const retries = hc.retries ?? HEALTHCHECK_DEFAULTS.retries;
-    return seconds(Math.max(start + interval * retries, 30000));
+    // Whole seconds, in the provider's canonical spelling ("1m40s", not "100s").
+    return formatDuration(Math.ceil(Math.max(start + interval * retries, 30000) / 1000) * 1000);
 }
 
 /** @internal Exported for testing. Checks the arguments that would produce a service Swarm rejects or runs badly. */
@@ -192,6 +180,25 @@ export function validateSwarmServiceArgs(args: SwarmServiceArgs): void {
                     `${where}: healthcheck \`${key}\` must be a duration such as "20s", got ${JSON.stringify(v)}.`,
                 );
             }
+        }
+    }
+    for (const d of args.spreadOver ?? []) {
+        if (!isHonouredSpreadDescriptor(d)) {
+            throw new Error(
+                `${where}: spread preference ${JSON.stringify(d)} is ignored by Swarm; use a descriptor starting with \`node.labels.\` or \`engine.labels.\` (without \`spread=\`).`,
+            );
+        }
+    }
+    const durations: [string, string | undefined][] = [
+        ["stopGracePeriod", args.stopGracePeriod],
+        ["converge.delay", args.converge ? args.converge.delay : undefined],
+        ["converge.timeout", args.converge ? args.converge.timeout : undefined],
+    ];
+    for (const [key, v] of durations) {
+        if (v !== undefined && durationMs(v) === undefined) {
+            throw new Error(
+                `${where}: \`${key}\` must be a duration such as "30s" or "1m30s", got ${JSON.stringify(v)}.`,
+            );
         }
     }
     const seen = new Set<number>();
@@ -263,7 +270,7 @@ export class SwarmService extends pulumi.ComponentResource {
         // Updates and rollbacks go one task at a time and watch each long enough to see its healthchecks fail.
         const rollout = (delay: string, failureAction: "rollback" | "pause") => ({
             parallelism: 1,
-            delay,
+            delay: canonicalDuration(delay),
             failureAction,
             monitor: updateMonitorFor(healthcheck),
             maxFailureRatio: "0.2",
@@ -282,12 +289,7 @@ export class SwarmService extends pulumi.ComponentResource {
             return { secretId: secret.id, secretName: secret.name, ...mountAt(file, 0o400) };
         });
         const configs = (args.configs ?? []).map((file) => {
-            const config = createHashedConfig(
-                `${name}-config-${file.key}`,
-                `${args.serviceName}-${file.key}`,
-                file,
-                this,
-            );
+            const config = createRotatingConfig(`${name}-config-${file.key}`, file, this);
             return { configId: config.id, configName: config.name, ...mountAt(file, 0o444) };
         });
 
@@ -323,10 +325,14 @@ export class SwarmService extends pulumi.ComponentResource {
                                 ? { tests: ["NONE"] }
                                 : healthcheck && {
                                       tests: healthcheck.test,
-                                      interval: healthcheck.interval ?? HEALTHCHECK_DEFAULTS.interval,
-                                      timeout: healthcheck.timeout ?? HEALTHCHECK_DEFAULTS.timeout,
+                                      interval: canonicalDuration(
+                                          healthcheck.interval ?? HEALTHCHECK_DEFAULTS.interval,
+                                      ),
+                                      timeout: canonicalDuration(healthcheck.timeout ?? HEALTHCHECK_DEFAULTS.timeout),
                                       retries: healthcheck.retries ?? HEALTHCHECK_DEFAULTS.retries,
-                                      startPeriod: healthcheck.startPeriod ?? HEALTHCHECK_DEFAULTS.startPeriod,
+                                      startPeriod: canonicalDuration(
+                                          healthcheck.startPeriod ?? HEALTHCHECK_DEFAULTS.startPeriod,
+                                      ),
                                   },
                         mounts: args.mounts?.map((m) => ({
                             type: m.type,
@@ -343,7 +349,7 @@ export class SwarmService extends pulumi.ComponentResource {
                         capAdds: args.capabilities?.length ? args.capabilities.map((c) => c.name) : undefined,
                         init: args.init ? true : undefined,
                         hostname: args.hostname,
-                        stopGracePeriod: args.stopGracePeriod ?? "30s",
+                        stopGracePeriod: canonicalDuration(args.stopGracePeriod ?? "30s", "stopGracePeriod"),
                         labels: [{ label: "sophia.service", value: args.serviceName }],
                     },
                     resources: {
@@ -353,11 +359,19 @@ export class SwarmService extends pulumi.ComponentResource {
                             genericResources: gpus > 0 ? { discreteResourcesSpecs: [`NVIDIA-GPU=${gpus}`] } : undefined,
                         },
                     },
-                    // Explicit delay/window avoid the provider's perpetual "0s" diff (pulumi-docker#1285).
-                    restartPolicy: { condition: "on-failure", delay: "5s", maxAttempts: 3, window: "120s" },
+                    // Explicit delay/window avoid the provider's perpetual "0s" diff (pulumi-docker#1285); canonical
+                    // spelling ("2m", not "120s") because that is what the provider reads back.
+                    restartPolicy: {
+                        condition: "on-failure",
+                        delay: formatDuration(5000),
+                        maxAttempts: 3,
+                        window: formatDuration(120000),
+                    },
                     placement: {
                         constraints: args.constraints?.length ? args.constraints : undefined,
-                        prefs: args.spreadOver?.length ? args.spreadOver.map((s) => `spread=${s}`) : undefined,
+                        // The provider passes each pref verbatim as the spread descriptor, and Swarm only honours
+                        // `node.labels.*`/`engine.labels.*`: no `spread=` prefix (that is the CLI's flag syntax).
+                        prefs: args.spreadOver?.length ? [...args.spreadOver] : undefined,
                         maxReplicas: args.maxReplicasPerNode,
                     },
                     logDriver: { name: "json-file", options: { "max-size": "100m", "max-file": "5" } },
@@ -382,7 +396,12 @@ export class SwarmService extends pulumi.ComponentResource {
                 },
                 // convergeConfig makes `pulumi up` wait for running tasks; Swarm rejects it for global services.
                 convergeConfig:
-                    !args.global && converge ? { delay: converge.delay, timeout: converge.timeout } : undefined,
+                    !args.global && converge
+                        ? {
+                              delay: canonicalDuration(converge.delay, "converge.delay"),
+                              timeout: canonicalDuration(converge.timeout, "converge.timeout"),
+                          }
+                        : undefined,
             },
             {
                 parent: this,

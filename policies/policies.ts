@@ -5,9 +5,12 @@ import { githubActionsSecretRequireDeleteBeforeReplace } from "./github/githubAc
 import { githubActionsSecretRequireSecretValue } from "./github/githubActionsSecretRequireSecretValue";
 import { dockerNetworkAdviseStandardMtu } from "./network/dockerNetworkAdviseStandardMtu";
 import { dockerNetworkConfigureMtu } from "./network/dockerNetworkConfigureMtu";
+import { dockerNetworkIgnoreSwarmVxlanOption } from "./network/dockerNetworkIgnoreSwarmVxlanOption";
 import { dockerNetworkRequireEncryption } from "./network/dockerNetworkRequireEncryption";
+import { dockerServiceConfigureCanonicalDurations } from "./service/dockerServiceConfigureCanonicalDurations";
 import { dockerServiceConfigureRollbackOnFailure } from "./service/dockerServiceConfigureRollbackOnFailure";
 import { dockerServiceConfigureUpdateMonitor } from "./service/dockerServiceConfigureUpdateMonitor";
+import { dockerServiceDisallowIgnoredSpreadPrefs } from "./service/dockerServiceDisallowIgnoredSpreadPrefs";
 import { dockerServiceDisallowPlaintextSecrets } from "./service/dockerServiceDisallowPlaintextSecrets";
 import { dockerServiceDisallowUnpinnedImages } from "./service/dockerServiceDisallowUnpinnedImages";
 import { dockerServiceMatchTierResources } from "./service/dockerServiceMatchTierResources";
@@ -16,6 +19,7 @@ import { dockerServiceRequireHealthcheck } from "./service/dockerServiceRequireH
 import { dockerServiceRequireResourceLimits } from "./service/dockerServiceRequireResourceLimits";
 import { dockerServiceRequireRuntimeImageDigest } from "./service/dockerServiceRequireRuntimeImageDigest";
 import { dockerServiceRestrictPublishedPorts } from "./service/dockerServiceRestrictPublishedPorts";
+import { dockerSwarmObjectDisallowFixedNames } from "./service/dockerSwarmObjectDisallowFixedNames";
 import { dockerStackDisallowDuplicatePorts } from "./stack/dockerStackDisallowDuplicatePorts";
 import { dockerStackRequireBuiltRuntimeImages } from "./stack/dockerStackRequireBuiltRuntimeImages";
 import { dockerStackRequireOverlayAttachment } from "./stack/dockerStackRequireOverlayAttachment";
@@ -28,11 +32,15 @@ export const policies: Policies = [
     dockerNetworkRequireEncryption,
     dockerNetworkConfigureMtu,
     dockerNetworkAdviseStandardMtu,
+    dockerNetworkIgnoreSwarmVxlanOption,
     dockerServiceRequireResourceLimits,
     dockerServiceMatchTierResources,
     dockerServiceRequireHealthcheck,
     dockerServiceConfigureRollbackOnFailure,
     dockerServiceConfigureUpdateMonitor,
+    dockerServiceConfigureCanonicalDurations,
+    dockerServiceDisallowIgnoredSpreadPrefs,
+    dockerSwarmObjectDisallowFixedNames,
     dockerServiceDisallowUnpinnedImages,
     dockerServiceRequireRuntimeImageDigest,
     dockerServiceDisallowPlaintextSecrets,

@@ -20,6 +20,7 @@ export interface ServiceProps {
                 retries?: number;
             };
             mounts?: { type?: string; target?: string; source?: string; tmpfsOptions?: { sizeBytes?: number } }[];
+            stopGracePeriod?: string;
         };
         resources?: {
             limits?: { nanoCpus?: number; memoryBytes?: number };
@@ -29,10 +30,14 @@ export interface ServiceProps {
                 genericResources?: { discreteResourcesSpecs?: string[]; namedResourcesSpecs?: string[] };
             };
         };
-        placement?: { constraints?: string[] };
+        placement?: { constraints?: string[]; prefs?: string[] };
         networksAdvanceds?: { id?: string; name?: string }[];
+        restartPolicy?: { condition?: string; delay?: string; maxAttempts?: number; window?: string };
     };
-    updateConfig?: { failureAction?: string; monitor?: string };
+    updateConfig?: { failureAction?: string; monitor?: string; delay?: string };
+    rollbackConfig?: { failureAction?: string; monitor?: string; delay?: string };
+    convergeConfig?: { delay?: string; timeout?: string };
+    auth?: { serverAddress?: string; username?: string; password?: string };
     endpointSpec?: {
         mode?: string;
         ports?: { targetPort?: number; publishedPort?: number; publishMode?: string; protocol?: string }[];

@@ -21,6 +21,8 @@ export interface DocumentResource {
     readonly dependencies: string[];
     readonly propertyDependencies: Record<string, string[]>;
     readonly deleteBeforeReplace?: boolean;
+    /** The `ignoreChanges` resource option, where the document records it (the offline plan does). */
+    readonly ignoreChanges?: string[];
     readonly protect: boolean;
     readonly provider?: string;
 }
@@ -135,6 +137,9 @@ export function parseDocument(text: string, source: string): PolicyDocument {
                     ? (r.propertyDependencies as Record<string, string[]>)
                     : {},
             deleteBeforeReplace: typeof r.deleteBeforeReplace === "boolean" ? r.deleteBeforeReplace : undefined,
+            ignoreChanges: Array.isArray(r.ignoreChanges)
+                ? r.ignoreChanges.filter((p): p is string => typeof p === "string")
+                : undefined,
             protect: r.protect === true,
             provider: typeof r.provider === "string" ? r.provider : undefined,
         });

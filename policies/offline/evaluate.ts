@@ -61,7 +61,7 @@ export function policyConfig(policy: Policy, config: PolicyPackConfig): object {
 function options(r: DocumentResource) {
     return {
         protect: r.protect,
-        ignoreChanges: [],
+        ignoreChanges: r.ignoreChanges ?? [],
         deleteBeforeReplace: r.deleteBeforeReplace,
         aliases: [],
         customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },

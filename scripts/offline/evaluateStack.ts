@@ -21,6 +21,8 @@ export interface PlannedResource {
     outputs: Record<string, unknown>;
     deleteBeforeReplace?: boolean;
     protect?: boolean;
+    /** The `ignoreChanges` resource option (property paths), for policies that check it. */
+    ignoreChanges?: string[];
 }
 
 /** What a resource hook returns: the id and output state of a resource (as a mock's newResource). */
@@ -115,6 +117,7 @@ interface RegisterResourceRequest {
     getName(): string;
     getDeletebeforereplace(): boolean;
     getProtect(): boolean;
+    getIgnorechangesList(): string[];
 }
 
 /** Request details the mock API does not pass to `newResource` (parent, resource options). */
@@ -122,6 +125,7 @@ interface RequestDetails {
     parent: string;
     deleteBeforeReplace: boolean;
     protect: boolean;
+    ignoreChanges: string[];
     urn: string;
 }
 let currentRequest: RequestDetails | undefined;
@@ -152,6 +156,7 @@ function recordRequestDetails(): void {
             parent,
             deleteBeforeReplace: req.getDeletebeforereplace(),
             protect: req.getProtect(),
+            ignoreChanges: req.getIgnorechangesList(),
             urn,
         };
         return original.call(this, req, cb);
@@ -194,6 +199,7 @@ export async function evaluateStack(opts: EvaluateOptions): Promise<Evaluation> 
                 outputs: {},
                 deleteBeforeReplace: req.deleteBeforeReplace || undefined,
                 protect: req.protect || undefined,
+                ignoreChanges: req.ignoreChanges.length > 0 ? [...req.ignoreChanges] : undefined,
             };
             resources.push(resource);
             if (!resource.custom) {

@@ -33,6 +33,8 @@ export function planDocument(evaluation: Evaluation): Record<string, unknown> {
                 outputs: maskSecrets(r.outputs),
                 ...(r.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
                 ...(r.protect ? { protect: true } : {}),
+                // As `pulumi stack export` records it (apitype.ResourceV3.ignoreChanges), for policies on resource options.
+                ...(r.ignoreChanges ? { ignoreChanges: r.ignoreChanges } : {}),
             })),
         },
         offline: {

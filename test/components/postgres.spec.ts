@@ -77,14 +77,14 @@ describe("Postgres", () => {
     it("checks health with pg_isready and updates stop-first", () => {
         expect(inputs.taskSpec.containerSpec.healthcheck).to.include({
             interval: "30s",
-            startPeriod: "60s",
+            startPeriod: "1m",
             retries: 3,
         });
         expect(inputs.taskSpec.containerSpec.healthcheck.tests).to.deep.equal([
             "CMD-SHELL",
             "pg_isready -U sophia -d sophia_ai -h 127.0.0.1",
         ]);
-        expect(inputs.updateConfig).to.include({ order: "stop-first", failureAction: "rollback", monitor: "150s" });
+        expect(inputs.updateConfig).to.include({ order: "stop-first", failureAction: "rollback", monitor: "2m30s" });
         expect(inputs.taskSpec.placement.constraints).to.deep.equal(["node.role==manager", "node.labels.ssd==true"]);
     });
 });

@@ -59,7 +59,8 @@ describe("runtime services", () => {
             expect(svc.name).to.equal("chat-cache");
             expect(svc.taskSpec.containerSpec.image).to.match(/@sha256:c{64}$/);
             expect(svc.mode).to.deep.equal({ replicated: { replicas: 2 } });
-            expect(svc.taskSpec.placement.prefs).to.deep.equal(["spread=node.id"]);
+            // Swarm spreads replicas over nodes by itself; a "node.id" descriptor would be ignored.
+            expect(svc.taskSpec.placement.prefs).to.equal(undefined);
             expect(svc.updateConfig).to.include({ order: "start-first", failureAction: "rollback" });
             expect(svc.taskSpec.resources.limits).to.deep.equal({ nanoCpus: 1e9, memoryBytes: 2 * 1024 ** 3 });
         });

@@ -55,26 +55,26 @@ describe("SwarmService", () => {
                 parallelism: 1,
                 delay: "10s",
                 failureAction: "rollback",
-                monitor: "100s",
+                monitor: "1m40s",
                 maxFailureRatio: "0.2",
                 order: "start-first",
             });
             expect(inputs.rollbackConfig).to.include({ parallelism: 1, delay: "5s", failureAction: "pause" });
         });
 
-        it("restarts on failure with explicit delay and window", () => {
+        it("restarts on failure with explicit delay and window, spelled as the provider reads them back", () => {
             expect(inputs.taskSpec.restartPolicy).to.deep.equal({
                 condition: "on-failure",
                 delay: "5s",
                 maxAttempts: 3,
-                window: "120s",
+                window: "2m",
             });
         });
 
         it("places, spreads, logs and labels the tasks", () => {
             expect(inputs.taskSpec.placement).to.deep.equal({
                 constraints: ["node.role==worker"],
-                prefs: ["spread=node.labels.zone"],
+                prefs: ["node.labels.zone"],
             });
             expect(inputs.taskSpec.logDriver).to.deep.equal({
                 name: "json-file",
@@ -107,13 +107,13 @@ describe("SwarmService", () => {
             });
         });
 
-        it("mounts secrets as files from secret docker objects, and configs under content-hashed names", () => {
+        it("mounts secrets and configs as files from autonamed docker objects", () => {
             const secret = resourceNamed("docker:index/secret:Secret", "t-api-secret-token").inputs;
             expect(isSecretValue(secret.data)).to.equal(true);
             expect(Buffer.from(unwrap(secret.data), "base64").toString()).to.equal("s3cr3t-value");
             expect(secret).to.not.have.property("name");
             const config = resourceNamed("docker:index/serviceConfig:ServiceConfig", "t-api-config-app").inputs;
-            expect(config.name).to.match(/^t-api-app-[0-9a-f]{10}$/);
+            expect(config).to.not.have.property("name");
             expect(inputs.taskSpec.containerSpec.secrets).to.deep.equal([
                 {
                     secretId: "t-api-secret-token-id",
@@ -133,7 +133,7 @@ describe("SwarmService", () => {
         });
     });
 
-    it("gives a changed config a new name so the service rolls", async () => {
+    it("gives a changed config new data and no fixed name, so the replacement is created before the old one is deleted", async () => {
         const a = new mod.SwarmService("t-cfg-a", {
             serviceName: "t-cfg",
             image: "x/y:1",
@@ -151,9 +151,11 @@ describe("SwarmService", () => {
         void a;
         void b;
         await settled();
-        const n1 = resourceNamed("docker:index/serviceConfig:ServiceConfig", "t-cfg-a-config-c").inputs.name;
-        const n2 = resourceNamed("docker:index/serviceConfig:ServiceConfig", "t-cfg-b-config-c").inputs.name;
-        expect(n1).to.not.equal(n2);
+        const c1 = resourceNamed("docker:index/serviceConfig:ServiceConfig", "t-cfg-a-config-c").inputs;
+        const c2 = resourceNamed("docker:index/serviceConfig:ServiceConfig", "t-cfg-b-config-c").inputs;
+        expect(c1.data).to.not.equal(c2.data);
+        expect(c1).to.not.have.property("name");
+        expect(c2).to.not.have.property("name");
     });
 
     it("runs global services without convergeConfig and stateful ones stop-first with delete-before-replace host ports", async () => {
@@ -289,9 +291,9 @@ describe("SwarmService", () => {
     });
 
     describe(".updateMonitorFor", () => {
-        it("is start period + interval x retries, at least 30s", () => {
+        it("is start period + interval x retries, at least 30s, in canonical form", () => {
             expect(mod.updateMonitorFor({ test: ["x"], startPeriod: "60s", interval: "30s", retries: 3 })).to.equal(
-                "150s",
+                "2m30s",
             );
             expect(mod.updateMonitorFor({ test: ["x"], startPeriod: "0s", interval: "5s", retries: 1 })).to.equal(
                 "30s",

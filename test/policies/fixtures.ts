@@ -48,7 +48,7 @@ export function appService(): Record<string, any> {
             parallelism: 1,
             delay: "10s",
             failureAction: "rollback",
-            monitor: "100s",
+            monitor: "1m40s",
             order: "start-first",
         },
         endpointSpec: { mode: "vip" },
@@ -78,7 +78,7 @@ export function redisService(): Record<string, any> {
         limits: { nanoCpus: 2e9, memoryBytes: 6 * GiB },
         reservation: { nanoCpus: 1e9, memoryBytes: 4 * GiB },
     };
-    svc.updateConfig.monitor = "90s";
+    svc.updateConfig.monitor = "1m30s";
     return svc;
 }
 
@@ -102,7 +102,7 @@ export function postgresService(): Record<string, any> {
         limits: { nanoCpus: 2e9, memoryBytes: 4 * GiB },
         reservation: { nanoCpus: 1e9, memoryBytes: 2 * GiB },
     };
-    svc.updateConfig.monitor = "110s";
+    svc.updateConfig.monitor = "1m50s";
     return svc;
 }
 

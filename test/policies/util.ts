@@ -20,6 +20,7 @@ export interface ResourceOptions {
     /** The policy config entry (the CLI's `--policy-pack-config` value for this policy). */
     config?: object;
     deleteBeforeReplace?: boolean;
+    ignoreChanges?: string[];
 }
 
 /**
@@ -40,7 +41,7 @@ export function resourceArgs(
         name,
         opts: {
             protect: false,
-            ignoreChanges: [],
+            ignoreChanges: opts.ignoreChanges ?? [],
             aliases: [],
             additionalSecretOutputs: [],
             customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },

@@ -60,12 +60,12 @@ function postgresInputs(): Record<string, any> {
                         secretName: "postgres-secret-password-abc",
                     },
                 ],
-                stopGracePeriod: "60s",
+                stopGracePeriod: "1m",
                 sysctl: { "net.core.somaxconn": "1024" },
             },
             logDriver: { name: "json-file", options: { "max-file": "5", "max-size": "100m" } },
             networksAdvanceds: [{ id: "net123" }],
-            placement: { constraints: ["node.role==manager"], prefs: ["spread=node.labels.zone"] },
+            placement: { constraints: ["node.role==manager"], prefs: ["node.labels.zone"] },
             resources: {
                 limits: { memoryBytes: 1073741824, nanoCpus: 1000000000 },
                 reservation: {
@@ -74,7 +74,7 @@ function postgresInputs(): Record<string, any> {
                     genericResources: { discreteResourcesSpecs: ["NVIDIA-GPU=2"] },
                 },
             },
-            restartPolicy: { condition: "on-failure", delay: "5s", maxAttempts: 3, window: "120s" },
+            restartPolicy: { condition: "on-failure", delay: "5s", maxAttempts: 3, window: "2m" },
         },
         updateConfig: {
             delay: "10s",
@@ -88,6 +88,13 @@ function postgresInputs(): Record<string, any> {
 }
 
 describe("e2e applier: @pulumi/docker inputs -> Engine API specs", () => {
+    it("passes a placement pref to Swarm verbatim, as the provider does (a `spread=` prefix is not stripped)", () => {
+        const inputs = postgresInputs();
+        inputs.taskSpec.placement.prefs = ["spread=node.labels.zone"];
+        const t = serviceSpec("postgres-service", inputs).spec.TaskTemplate as any;
+        expect(t.Placement.Preferences).to.deep.equal([{ Spread: { SpreadDescriptor: "spread=node.labels.zone" } }]);
+    });
+
     it("maps a service with every field the program sets", () => {
         const { spec, converge } = serviceSpec("postgres-service", postgresInputs());
         const t = spec.TaskTemplate as any;

@@ -4,7 +4,7 @@
  * (fields.ts), so an input the e2e cannot honour fails the run instead of disappearing.
  */
 import * as crypto from "crypto";
-import { durationMs } from "../../../components/swarmService";
+import { durationMs } from "../../../components/duration";
 import {
     checkFields,
     CONFIG_SHAPE,
@@ -291,15 +291,9 @@ export function serviceSpec(name: string, inputs: Inputs): MappedService {
                 task.placement &&
                 compact({
                     Constraints: task.placement.constraints,
-                    Preferences: task.placement.prefs?.map((p: string) => {
-                        const m = /^spread=(.+)$/.exec(p);
-                        if (!m) {
-                            throw new Error(
-                                `e2e applier: ${where}: placement pref ${JSON.stringify(p)} is not "spread=<descriptor>".`,
-                            );
-                        }
-                        return { Spread: { SpreadDescriptor: m[1] } };
-                    }),
+                    // Verbatim, as the provider does (kreuzwerker: SpreadDescriptor = the pref string): a `spread=`
+                    // prefix reaches Swarm as part of the descriptor, exactly as it would in production.
+                    Preferences: task.placement.prefs?.map((p: string) => ({ Spread: { SpreadDescriptor: p } })),
                     MaxReplicas: task.placement.maxReplicas,
                     Platforms: task.placement.platforms?.map((p: Inputs) => ({
                         Architecture: p.architecture,

@@ -4,9 +4,19 @@ import { parseDocument } from "../../../policies/offline/document";
 import { effectiveLevel, evaluatePolicies } from "../../../policies/offline/evaluate";
 import { exitCode } from "../../../policies/offline/report";
 import { policies } from "../../../policies/policies";
+import { VXLAN_IGNORE_CHANGES_PATH } from "../../../components/networkOptions";
 import { appService, NETWORK, overlayNetwork, SERVICE } from "../fixtures";
 
-const doc = (resources: { type: string; name: string; inputs: object; deleteBeforeReplace?: boolean }[]) =>
+/** A document of these resources; networks carry the ignoreChanges option the program sets, unless given their own. */
+const doc = (
+    resources: {
+        type: string;
+        name: string;
+        inputs: object;
+        deleteBeforeReplace?: boolean;
+        ignoreChanges?: string[];
+    }[],
+) =>
     parseDocument(
         JSON.stringify({
             deployment: {
@@ -17,6 +27,7 @@ const doc = (resources: { type: string; name: string; inputs: object; deleteBefo
                     inputs: r.inputs,
                     outputs: { id: `${r.name}-id`, ...r.inputs },
                     deleteBeforeReplace: r.deleteBeforeReplace,
+                    ignoreChanges: r.ignoreChanges ?? (r.type === NETWORK ? [VXLAN_IGNORE_CHANGES_PATH] : undefined),
                 })),
             },
         }),
@@ -42,6 +53,14 @@ describe("offline evaluation", () => {
         );
         expect(result).to.deep.equal({ violations: [], failures: [] });
         expect(exitCode(result)).to.equal(0);
+    });
+
+    it("hands a document's ignoreChanges to resource policies as the resource option", async () => {
+        const result = await evaluatePolicies(
+            policies,
+            doc([{ type: NETWORK, name: "net", inputs: overlayNetwork(), ignoreChanges: [] }]),
+        );
+        expect(result.violations.map((v) => v.policy)).to.deep.equal(["docker-network-ignore-swarm-vxlan-option"]);
     });
 
     it("runs stack policies on outputs and resource policies on inputs", async () => {

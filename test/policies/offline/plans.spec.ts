@@ -59,6 +59,12 @@ describe("policy check on the program's offline plans", function () {
         }
     });
 
+    it("records each network's ignoreChanges option in the plan, as `pulumi stack export` does", () => {
+        const plan = emitPlan("dev");
+        const net = planResource(plan, "docker:index/network:Network", "sophia-overlay-network");
+        expect(net.ignoreChanges).to.deep.equal(['options["com.docker.network.driver.overlay.vxlanid_list"]']);
+    });
+
     it("keeps each stack's policy config tiers equal to the stack's `sophia-infra:tiers`", () => {
         for (const stack of ["prod", "dev"]) {
             const stackTiers = parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8"))?.config?.[
