@@ -4,10 +4,18 @@
  * and tests can check the value), `organization-secrets` per repo, pagination with `link`, rate-limit headers,
  * injectable 403/429 secondary limits (with and without `retry-after`) and 5xx, and optional latency.
  *
+ * Conditional requests and rate-limit accounting as GitHub documents them: every GET answer carries a weak `etag`; a
+ * request whose `If-None-Match` names the current one gets `304 Not Modified` without a body and does not count
+ * against the primary limit (authenticated requests only); every other request costs one primary point, and at zero
+ * the answer is 403 `API rate limit exceeded` with `x-ratelimit-remaining: 0`. Secondary points are counted per
+ * rolling minute (GET/HEAD/OPTIONS 1, other methods 5; 304s included, since GitHub does not say they are exempt);
+ * above `secondaryPointsPerMinute` the answer is 403 "secondary rate limit" with `retry-after: 60`.
+ *
  * Standalone: `ts-node test/support/fakeGitHub.ts --port 8081 --token T [--latency 30] [--seed seed.json]`.
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { listenLoopback } from "./loopbackServer";
 import { cliArg as arg, serveUntilSignal } from "./standalone";
 // libsodium-wrappers: CommonJS build (its ESM entry is broken).
@@ -51,6 +59,8 @@ export interface Call {
     method: string;
     path: string;
     status: number;
+    /** Epoch ms when the answer was sent. */
+    at: number;
 }
 
 export interface FakeGitHubOptions {
@@ -61,6 +71,8 @@ export interface FakeGitHubOptions {
     latencyMs?: number;
     /** Starting x-ratelimit-remaining; default 5000. */
     rateLimit?: number;
+    /** Secondary limit in points per rolling minute; default 900 (GitHub's REST limit). */
+    secondaryPointsPerMinute?: number;
 }
 
 export type ScopeRef =
@@ -73,6 +85,10 @@ export interface FakeGitHub {
     readonly url: string;
     readonly port: number;
     readonly calls: Call[];
+    /** Primary rate-limit points spent so far (304s are free). */
+    primaryPointsUsed(): number;
+    /** Requests refused for the secondary limit so far. */
+    secondaryLimited(): number;
     addOrg(org: string): void;
     addRepo(owner: string, repo: string, opts?: { private?: boolean; environments?: string[] }): number;
     /** Out-of-band write (as a human or another tool would do it). */
@@ -109,6 +125,9 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     let keySerial = 1;
     let lastStamp = 0;
     const resetAt = Math.floor(Date.now() / 1000) + 3600;
+    const secondaryLimit = opts.secondaryPointsPerMinute ?? 900;
+    const secondaryWindow: { at: number; points: number }[] = [];
+    let secondaryLimitedCount = 0;
 
     // GitHub timestamps have one-second resolution; every write gets a strictly later second so "updated_at
     // advanced" is observable without sleeping.
@@ -141,7 +160,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
             ...headers,
         };
         res.writeHead(status, h);
-        res.end(body === undefined || status === 204 ? undefined : JSON.stringify(body));
+        res.end(body === undefined || status === 204 || status === 304 ? undefined : JSON.stringify(body));
     };
 
     const paginate = (req: IncomingMessage, res: ServerResponse, url: URL, items: unknown[], key: string) => {
@@ -158,7 +177,25 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         const links: string[] = [];
         if (page < last) links.push(link(page + 1, "next"), link(last, "last"));
         if (page > 1) links.push(link(1, "first"), link(page - 1, "prev"));
-        send(res, 200, { total_count: items.length, [key]: slice }, links.length ? { link: links.join(", ") } : {});
+        const body = { total_count: items.length, [key]: slice };
+        const headers: Record<string, string> = links.length ? { link: links.join(", ") } : {};
+        sendConditional(req, res, body, headers);
+    };
+
+    /** 200 with a weak ETag over the body, or 304 (free for the primary limit) when `If-None-Match` names it. */
+    const sendConditional = (
+        req: IncomingMessage,
+        res: ServerResponse,
+        body: unknown,
+        headers: Record<string, string> = {},
+    ) => {
+        const etag = `W/"${createHash("sha256").update(JSON.stringify(body)).digest("hex").slice(0, 40)}"`;
+        const inm = String(req.headers["if-none-match"] ?? "");
+        if (inm && inm.split(/\s*,\s*/).includes(etag)) {
+            remaining++; // GitHub: a 304 to an authenticated conditional request does not count
+            return send(res, 304, undefined, { etag, ...headers });
+        }
+        send(res, 200, body, { etag, ...headers });
     };
 
     const parseBody = (data: string): Record<string, unknown> => {
@@ -214,6 +251,33 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         const auth = req.headers.authorization ?? "";
         if (auth !== `token ${token}` && auth !== `Bearer ${token}`)
             return send(res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" });
+        const now = Date.now();
+        while (secondaryWindow.length && secondaryWindow[0].at <= now - 60_000) secondaryWindow.shift();
+        const points = method === "GET" || method === "HEAD" || method === "OPTIONS" ? 1 : 5;
+        if (secondaryWindow.reduce((a, w) => a + w.points, 0) + points > secondaryLimit) {
+            secondaryLimitedCount++;
+            return send(
+                res,
+                403,
+                {
+                    message:
+                        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                    documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+                },
+                { "retry-after": "60" },
+            );
+        }
+        secondaryWindow.push({ at: now, points });
+        if (remaining <= 0)
+            return send(
+                res,
+                403,
+                {
+                    message: "API rate limit exceeded for installation.",
+                    documentation_url: "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+                },
+                { "x-ratelimit-remaining": "0" },
+            );
         remaining--;
         const f = failures.find(
             (x) =>
@@ -237,7 +301,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
             repo = repos.get(`${seg[1]}/${seg[2]}`);
             if (!repo) return send(res, 404, { message: "Not Found" });
             if (seg.length === 3 && method === "GET")
-                return send(res, 200, {
+                return sendConditional(req, res, {
                     id: repo.id,
                     name: repo.name,
                     full_name: `${repo.owner}/${repo.name}`,
@@ -272,7 +336,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
             return paginate(req, res, url, items, "secrets");
         }
         if (rest.length === 1 && rest[0] === "public-key" && method === "GET") {
-            return send(res, 200, {
+            return sendConditional(req, res, {
                 key_id: st.keyId,
                 key: sodium.to_base64(st.publicKey, sodium.base64_variants.ORIGINAL),
             });
@@ -282,7 +346,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         const existing = st.secrets.get(name);
         if (method === "GET")
             return existing
-                ? send(res, 200, listView(name, existing, isOrg ? ref.owner : undefined))
+                ? sendConditional(req, res, listView(name, existing, isOrg ? ref.owner : undefined))
                 : send(res, 404, { message: "Not Found" });
         if (method === "DELETE") {
             if (!existing) return send(res, 404, { message: "Not Found" });
@@ -331,7 +395,12 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
 
     const server = http.createServer((req, res) => {
         res.on("finish", () =>
-            calls.push({ method: req.method ?? "", path: (req.url ?? "").split("?")[0], status: res.statusCode }),
+            calls.push({
+                method: req.method ?? "",
+                path: (req.url ?? "").split("?")[0],
+                status: res.statusCode,
+                at: Date.now(),
+            }),
         );
         // Read the whole request first: answering before the request is consumed stalls keep-alive connections.
         let data = "";
@@ -349,6 +418,8 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         url,
         port,
         calls,
+        primaryPointsUsed: () => (opts.rateLimit ?? 5000) - remaining,
+        secondaryLimited: () => secondaryLimitedCount,
         addOrg: (org) => void orgs.add(org),
         addRepo(owner, name, o = {}) {
             const r: Repo = {

@@ -11,6 +11,7 @@ import sodium = require("libsodium-wrappers");
 import type { Metrics } from "./metrics";
 import type { Target } from "./targets";
 import type { OrgVisibility } from "./syncConfig";
+import type { ReadPacer } from "./readPacer";
 
 const ThrottledOctokit = Octokit.plugin(throttling, retry);
 /** The Octokit class with throttling and retry. */
@@ -24,10 +25,61 @@ export interface ListedSecret {
     readonly visibility?: string;
 }
 
+/**
+ * Counts what GitHub charges: every answer except a 304 costs one primary rate-limit point; secondary points are 1 per
+ * GET/HEAD/OPTIONS and 5 per other method (304s included). The monitor reads the difference per check.
+ */
+export class RequestAccounting {
+    requests = 0;
+    notModified = 0;
+    primaryPoints = 0;
+    secondaryPoints = 0;
+
+    /** Records one answered request. */
+    note(method: string, status: number | undefined): void {
+        this.requests++;
+        this.secondaryPoints += /^(GET|HEAD|OPTIONS)$/i.test(method) ? 1 : 5;
+        if (status === 304) this.notModified++;
+        else this.primaryPoints++;
+    }
+
+    /** A copy of the counters, to subtract later. */
+    snapshot(): RequestCounts {
+        return {
+            requests: this.requests,
+            notModified: this.notModified,
+            primaryPoints: this.primaryPoints,
+            secondaryPoints: this.secondaryPoints,
+        };
+    }
+}
+
+/** Request counters (totals or the difference over a check). */
+export interface RequestCounts {
+    readonly requests: number;
+    readonly notModified: number;
+    readonly primaryPoints: number;
+    readonly secondaryPoints: number;
+}
+
+/** `b - a`, field by field. */
+export function countsSince(a: RequestCounts, b: RequestCounts): RequestCounts {
+    return {
+        requests: b.requests - a.requests,
+        notModified: b.notModified - a.notModified,
+        primaryPoints: b.primaryPoints - a.primaryPoints,
+        secondaryPoints: b.secondaryPoints - a.secondaryPoints,
+    };
+}
+
 export interface OctokitOptions {
     readonly baseUrl: string;
     readonly token: string;
     readonly metrics?: Metrics;
+    /** Counts requests and rate-limit points. */
+    readonly accounting?: RequestAccounting;
+    /** Spaces reads (GET) evenly; without it reads start as soon as the concurrency allows. */
+    readonly pacer?: ReadPacer;
     /** Retries after a rate limit (primary or secondary) before the read is reported incomplete. Defaults to 2. */
     readonly maxLimitRetries?: number;
     /** Milliseconds per second of `retry-after`; tests shrink it. Defaults to 1000. */
@@ -78,24 +130,27 @@ export function createOctokit(o: OctokitOptions): GitHubOctokit {
             retryAfterBaseValue: o.retryAfterBaseMs ?? 1000,
         },
     } as ConstructorParameters<typeof ThrottledOctokit>[0]);
-    const metrics = o.metrics;
-    if (metrics) {
-        octokit.hook.wrap("request", async (request, options) => {
-            const labels = { api: "github", route: routeTemplate(String(options.url)), method: String(options.method) };
-            const end = metrics.apiDuration.startTimer(labels);
-            try {
-                const res = await request(options);
-                end({ status: String(res.status) });
-                recordRateLimit(metrics, res.headers as Record<string, unknown>);
-                return res;
-            } catch (e) {
-                const err = e as { status?: number; response?: { headers?: Record<string, unknown> } };
-                end({ status: err.status ? String(err.status) : "error" });
-                if (err.response?.headers) recordRateLimit(metrics, err.response.headers);
-                throw e;
-            }
-        });
-    }
+    const { metrics, accounting, pacer } = o;
+    // Innermost hook: runs once per HTTP attempt (retries included), so pacing and accounting see every request.
+    octokit.hook.wrap("request", async (request, options) => {
+        const method = String(options.method);
+        if (pacer && /^(GET|HEAD)$/i.test(method)) await pacer.take();
+        const labels = { api: "github", route: routeTemplate(String(options.url)), method };
+        const end = metrics?.apiDuration.startTimer(labels);
+        try {
+            const res = await request(options);
+            end?.({ status: String(res.status) });
+            accounting?.note(method, res.status);
+            if (metrics) recordRateLimit(metrics, res.headers as Record<string, unknown>);
+            return res;
+        } catch (e) {
+            const err = e as { status?: number; response?: { headers?: Record<string, unknown> } };
+            end?.({ status: err.status ? String(err.status) : "error" });
+            if (err.status !== undefined) accounting?.note(method, err.status);
+            if (metrics && err.response?.headers) recordRateLimit(metrics, err.response.headers);
+            throw e;
+        }
+    });
     return octokit;
 }
 
@@ -156,6 +211,16 @@ interface PublicKey {
     readonly keyId: string;
 }
 
+/** A secrets list that can be read page by page: a target's own store, or the org secrets a repository sees. */
+export type ListSource =
+    | { readonly kind: "target"; readonly target: Target }
+    | { readonly kind: "repo-org"; readonly owner: string; readonly repo: string };
+
+/** One page as GitHub answered it: 304 (the stored page is current) or 200 with its items, ETag and next link. */
+export type PageAnswer =
+    | { readonly status: 304 }
+    | { readonly status: 200; readonly items: ListedSecret[]; readonly etag?: string; readonly next: boolean };
+
 /** Thin, typed access to the Actions secrets endpoints. */
 export class GitHubSecrets {
     private readonly keys = new Map<string, PublicKey>();
@@ -178,6 +243,45 @@ export class GitHubSecrets {
                 per_page: 100,
             });
         return rows.map(toListed);
+    }
+
+    /**
+     * Reads one page (100 per page) of a list; with `etag` the request is conditional (`If-None-Match`) and a 304 —
+     * which Octokit raises as an error — comes back as `{ status: 304 }`.
+     */
+    async listPage(source: ListSource, page: number, etag?: string): Promise<PageAnswer> {
+        const headers = etag ? { "if-none-match": etag } : {};
+        const params: Record<string, unknown> = { per_page: 100, page, headers };
+        let route: string;
+        if (source.kind === "repo-org") {
+            route = "GET /repos/{owner}/{repo}/actions/organization-secrets";
+            Object.assign(params, { owner: source.owner, repo: source.repo });
+        } else {
+            const t = source.target;
+            if (t.scope === "org") {
+                route = "GET /orgs/{org}/actions/secrets";
+                params.org = t.owner;
+            } else if (t.scope === "repo") {
+                route = "GET /repos/{owner}/{repo}/actions/secrets";
+                Object.assign(params, { owner: t.owner, repo: t.repo });
+            } else {
+                route = "GET /repos/{owner}/{repo}/environments/{environment_name}/secrets";
+                Object.assign(params, { owner: t.owner, repo: t.repo, environment_name: t.environment });
+            }
+        }
+        try {
+            const res = await this.octokit.request(route, params);
+            const data = res.data as { secrets: Sec[] };
+            return {
+                status: 200,
+                items: data.secrets.map(toListed),
+                etag: typeof res.headers.etag === "string" ? res.headers.etag : undefined,
+                next: /rel="next"/.test(String(res.headers.link ?? "")),
+            };
+        } catch (e) {
+            if ((e as { status?: number }).status === 304) return { status: 304 };
+            throw e;
+        }
     }
 
     /** Org secrets a repository can see (for shadowing). */

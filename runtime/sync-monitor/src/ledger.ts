@@ -55,6 +55,9 @@ const MIGRATIONS: readonly string[] = [
     `CREATE TABLE sync_heal_state (
         scope text NOT NULL, target text NOT NULL, name text NOT NULL,
         failures integer NOT NULL, last_attempt_at timestamptz NOT NULL, PRIMARY KEY (scope, target, name))`,
+    // GitHub list pages with their ETags (src/listCache.ts): conditional reads survive a restart.
+    `CREATE TABLE sync_list_cache (
+        source text PRIMARY KEY, pages jsonb NOT NULL, full_read_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)`,
 ];
 
 // Arbitrary constant: serialises migrations when several replicas start at once.

@@ -17,7 +17,9 @@ import { createLogger } from "./logger";
 import { Redactor, scrubError } from "./redact";
 import { ExposureScanner } from "./exposure";
 import { createEscClient } from "./escSource";
-import { createOctokit, GitHubSecrets } from "./github";
+import { createOctokit, GitHubSecrets, RequestAccounting } from "./github";
+import { PostgresListCache } from "./listCache";
+import { ReadPacer } from "./readPacer";
 import { Ledger } from "./ledger";
 import { Alerter } from "./alerts";
 import { systemClock } from "./clock";
@@ -44,10 +46,13 @@ async function main(): Promise<number> {
     const logger = createLogger({ redactor, scanner, level: config.logLevel, sink: (l) => process.stderr.write(l) });
     const registry = new Registry();
     const metrics = createMetrics(registry);
+    const accounting = new RequestAccounting();
     const octokit = createOctokit({
         baseUrl: config.githubApiUrl,
         token: config.githubToken,
         metrics,
+        accounting,
+        pacer: new ReadPacer(config.sync.github.readsPerMinute, systemClock),
         writeSpacingMs: config.sync.heal.minWriteIntervalMs,
         onLimit: (i) => logger.warn(i, "GitHub rate limit"),
     });
@@ -75,6 +80,8 @@ async function main(): Promise<number> {
         scanner,
         hmacKey: config.hmacKey,
         attestationsFile: config.attestationsFile,
+        listCache: new PostgresListCache(pool),
+        accounting,
     });
     const print = (o: unknown) => process.stdout.write(`${redactor.redact(JSON.stringify(o, null, 2))}\n`);
 

@@ -7,6 +7,7 @@ export interface Metrics {
     readonly checkDuration: Histogram<"status">;
     readonly apiDuration: Histogram<"api" | "route" | "method" | "status">;
     readonly rateLimitRemaining: Gauge<"resource">;
+    readonly checkRateLimitPoints: Gauge<"limit">;
     readonly drift: Gauge<"kind">;
     readonly healthPercent: Gauge;
     readonly heals: Counter<"outcome" | "risk">;
@@ -41,6 +42,12 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
             name: "secretsync_ratelimit_remaining",
             help: "GitHub x-ratelimit-remaining by x-ratelimit-resource.",
             labelNames: ["resource"],
+            registers,
+        }),
+        checkRateLimitPoints: new Gauge({
+            name: "secretsync_check_ratelimit_points",
+            help: "GitHub rate-limit points the last check spent: primary (every answer but a 304) and secondary (1 per read, 5 per write).",
+            labelNames: ["limit"],
             registers,
         }),
         drift: new Gauge({

@@ -4,7 +4,9 @@
  */
 import type { SyncConfig } from "./syncConfig";
 import { readEsc, type EscClient, type EscSnapshot } from "./escSource";
-import type { GitHubSecrets, ListedSecret } from "./github";
+import { countsSince, type GitHubSecrets, type ListedSecret, type RequestAccounting } from "./github";
+import { GitHubReader } from "./githubReader";
+import type { ListCacheStore } from "./listCache";
 import type { Ledger, HealRecord, LedgerEntry } from "./ledger";
 import type { AlertInput, Alerter } from "./alerts";
 import { DRIFT_KINDS, type Metrics } from "./metrics";
@@ -36,6 +38,10 @@ export interface MonitorDeps {
     readonly budget?: WriteBudget;
     /** Attestation file of secrets another writer (Pulumi) wrote; re-read and imported into the ledger every check. */
     readonly attestationsFile?: string;
+    /** Where GitHub list pages and their ETags persist (Postgres in the service); in memory when absent. */
+    readonly listCache?: ListCacheStore;
+    /** The counters the Octokit client updates, read per check for the report and metrics. */
+    readonly accounting?: RequestAccounting;
 }
 
 /** Outcome of one heal action in a check. */
@@ -68,7 +74,22 @@ export interface SyncReport {
     readonly heals: HealOutcome[];
     readonly plan?: object[];
     readonly exposures: ExposureFinding[];
+    /** GitHub requests of this check and the rate-limit points they cost (absent without request accounting). */
+    readonly github?: GitHubCheckCost;
     readonly error?: string;
+}
+
+/** What a check cost at GitHub. */
+export interface GitHubCheckCost {
+    readonly requests: number;
+    /** Answered 304 Not Modified (free for the primary limit). */
+    readonly notModified: number;
+    /** Primary rate-limit points: every answer but a 304. */
+    readonly rateLimitPoints: number;
+    /** Secondary-limit points: 1 per read, 5 per write. */
+    readonly secondaryPoints: number;
+    /** Lists read unconditionally (first read or the hourly safety net). */
+    readonly fullReads: number;
 }
 
 export interface CheckOptions {
@@ -101,14 +122,6 @@ export class ApprovalError extends Error {
     }
 }
 
-async function mapLimit<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
-    let i = 0;
-    const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-        while (i < items.length) await fn(items[i++]);
-    });
-    await Promise.all(workers);
-}
-
 /** Creates the monitor. */
 export function createMonitor(deps: MonitorDeps): Monitor {
     const { config, github, ledger, alerter, metrics, logger, redactor, scanner } = deps;
@@ -134,6 +147,16 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<unknown> | undefined;
     let stopped = false;
+    const reader = new GitHubReader({
+        github,
+        store: deps.listCache,
+        readConcurrency: config.github.readConcurrency,
+        shadowing: config.github.shadowing,
+        fullReadMs: config.github.fullReadMinutes * 60_000,
+        clock,
+        redactor,
+        logger,
+    });
 
     const registerSecrets = (snap: EscSnapshot) => {
         for (const v of snap.values.values()) {
@@ -155,55 +178,6 @@ export function createMonitor(deps: MonitorDeps): Monitor {
             if (t && !all.has(`${t.scope}|${t.id}`)) all.set(`${t.scope}|${t.id}`, t);
         }
         return [...all.values()];
-    }
-
-    async function readGitHub(targets: Target[]): Promise<{
-        listings: Map<string, ListedSecret[] | { error: string }>;
-        visible: Map<string, Set<string>>;
-        shadowErrors: { target: string; scope: string; reason: string }[];
-    }> {
-        const listings = new Map<string, ListedSecret[] | { error: string }>();
-        await mapLimit(targets, config.github.readConcurrency, async (t) => {
-            try {
-                listings.set(`${t.scope}|${t.id}`, await github.listSecrets(t));
-            } catch (e) {
-                const err = scrubError(e, redactor, `listing ${t.scope} ${t.id}`);
-                listings.set(`${t.scope}|${t.id}`, { error: err.message });
-                logger.warn({ target: t.id, scope: t.scope, err: err.message }, "GitHub read incomplete");
-            }
-        });
-        const visible = new Map<string, Set<string>>();
-        const shadowErrors: { target: string; scope: string; reason: string }[] = [];
-        if (config.github.shadowing) {
-            // Per repository: names in its repo/environment stores. Only repos whose names collide with a listed org
-            // secret need the per-repo visibility call; without an org listing every repo is asked.
-            const repoNames = new Map<string, Set<string>>();
-            for (const t of targets) {
-                if (t.scope === "org") continue;
-                const l = listings.get(`${t.scope}|${t.id}`);
-                const key = `${t.owner}/${t.repo}`;
-                const set = repoNames.get(key) ?? new Set<string>();
-                if (Array.isArray(l)) for (const s of l) set.add(s.name);
-                repoNames.set(key, set);
-            }
-            const repos = [...repoNames.keys()].filter((r) => {
-                const owner = r.split("/")[0];
-                const org = listings.get(`org|${owner}`);
-                if (!Array.isArray(org)) return repoNames.get(r)!.size > 0;
-                const orgNames = new Set(org.map((s) => s.name));
-                return [...repoNames.get(r)!].some((n) => orgNames.has(n));
-            });
-            await mapLimit(repos, config.github.readConcurrency, async (r) => {
-                const [owner, repo] = r.split("/");
-                try {
-                    visible.set(r, new Set((await github.listRepoOrgSecrets(owner, repo)).map((s) => s.name)));
-                } catch (e) {
-                    const err = scrubError(e, redactor, `listing org secrets visible to ${r}`);
-                    shadowErrors.push({ target: r, scope: "repo-org-visibility", reason: err.message });
-                }
-            });
-        }
-        return { listings, visible, shadowErrors };
     }
 
     async function executeHeals(
@@ -469,6 +443,8 @@ export function createMonitor(deps: MonitorDeps): Monitor {
 
     async function runCheck(opts: CheckOptions = {}): Promise<SyncReport> {
         const started = clock.now();
+        const costBefore = deps.accounting?.snapshot();
+        let fullReads = 0;
         const endTimer = metrics.checkDuration.startTimer();
         let snap: EscSnapshot | undefined;
         let report: SyncReport;
@@ -495,7 +471,8 @@ export function createMonitor(deps: MonitorDeps): Monitor {
                 });
             }
             const allTargets = targetsWithLedger(ledgerEntries);
-            const gh = await readGitHub(allTargets);
+            const gh = await reader.read(allTargets);
+            fullReads = gh.fullReads;
             for (const l of gh.listings.values()) if (Array.isArray(l)) scanner.knowNames(l.map((s) => s.name));
             const drift = computeDrift({
                 expected,
@@ -556,6 +533,19 @@ export function createMonitor(deps: MonitorDeps): Monitor {
                 exposures: scanner.findings(),
                 error: msg,
             };
+        }
+        if (deps.accounting && costBefore) {
+            const c = countsSince(costBefore, deps.accounting.snapshot());
+            const github: GitHubCheckCost = {
+                requests: c.requests,
+                notModified: c.notModified,
+                rateLimitPoints: c.primaryPoints,
+                secondaryPoints: c.secondaryPoints,
+                fullReads,
+            };
+            report = { ...report, github };
+            metrics.checkRateLimitPoints.set({ limit: "primary" }, c.primaryPoints);
+            metrics.checkRateLimitPoints.set({ limit: "secondary" }, c.secondaryPoints);
         }
         endTimer({ status: report.status });
         metrics.consecutiveFailures.set(consecutiveFailures);

@@ -53,6 +53,13 @@ export interface SyncConfig {
         readonly readConcurrency: number;
         /** Report repo/environment secrets that hide an org secret of the same name. Defaults to true. */
         readonly shadowing: boolean;
+        /**
+         * Read requests per minute, spaced evenly. Defaults to 600: with heal writes at 60/min x 5 points that stays
+         * within GitHub's secondary limit of 900 points per minute.
+         */
+        readonly readsPerMinute: number;
+        /** Minutes after which a list is read again without `If-None-Match` (safety net). Defaults to 60. */
+        readonly fullReadMinutes: number;
     };
     readonly nameRules: {
         /** Prefix for names derived from ESC keys. Defaults to "". */
@@ -230,7 +237,7 @@ export function parseSyncConfig(input: string | unknown): SyncConfig {
         fail("esc.environment", `must be \`org/project/env\` (got ${JSON.stringify(environment)}).`);
 
     const gh = section(doc, "github", "");
-    checkKeys(gh, "github", ["readConcurrency", "shadowing"]);
+    checkKeys(gh, "github", ["readConcurrency", "shadowing", "readsPerMinute", "fullReadMinutes"]);
     const rules = section(doc, "nameRules", "");
     checkKeys(rules, "nameRules", ["prefix", "ownedPattern"]);
     const prefix = str(rules, "prefix", "nameRules", "");
@@ -279,6 +286,8 @@ export function parseSyncConfig(input: string | unknown): SyncConfig {
         github: {
             readConcurrency: num(gh, "readConcurrency", "github", 5, 1, 20),
             shadowing: bool(gh, "shadowing", "github", true),
+            readsPerMinute: num(gh, "readsPerMinute", "github", 600, 1, 900),
+            fullReadMinutes: num(gh, "fullReadMinutes", "github", 60, 1, 10080),
         },
         nameRules: { prefix, ownedPattern },
         thresholds: {

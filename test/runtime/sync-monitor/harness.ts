@@ -12,7 +12,8 @@ import { createLogger, type Logger } from "../../../runtime/sync-monitor/src/log
 import { Redactor } from "../../../runtime/sync-monitor/src/redact";
 import { ExposureScanner } from "../../../runtime/sync-monitor/src/exposure";
 import { createEscClient } from "../../../runtime/sync-monitor/src/escSource";
-import { createOctokit, GitHubSecrets } from "../../../runtime/sync-monitor/src/github";
+import { createOctokit, GitHubSecrets, RequestAccounting } from "../../../runtime/sync-monitor/src/github";
+import { PostgresListCache } from "../../../runtime/sync-monitor/src/listCache";
 import { Ledger } from "../../../runtime/sync-monitor/src/ledger";
 import { Alerter } from "../../../runtime/sync-monitor/src/alerts";
 import { WriteBudget } from "../../../runtime/sync-monitor/src/budget";
@@ -57,6 +58,7 @@ export interface Harness {
     config: SyncConfig;
     budget: WriteBudget;
     github: GitHubSecrets;
+    accounting: RequestAccounting;
     /** Rebuilds the monitor (same DB and fakes) with another config, e.g. to simulate a restart. */
     rebuild(config?: Record<string, unknown>): Monitor;
     close(): Promise<void>;
@@ -106,10 +108,12 @@ export async function startHarness(pg: PostgresServer, o: HarnessOptions): Promi
         },
         clock,
     );
+    const accounting = new RequestAccounting();
     const octokit = createOctokit({
         baseUrl: gh.url,
         token: GH_TOKEN,
         metrics,
+        accounting,
         retryAfterBaseMs: 5,
         fallbackSecondaryRetrySeconds: 2,
         serverErrorRetries: 1,
@@ -142,6 +146,8 @@ export async function startHarness(pg: PostgresServer, o: HarnessOptions): Promi
             hmacKey: HMAC_KEY,
             clock,
             budget,
+            listCache: new PostgresListCache(pool),
+            accounting,
         });
     const h: Harness = {
         gh,
@@ -159,6 +165,7 @@ export async function startHarness(pg: PostgresServer, o: HarnessOptions): Promi
         config,
         budget,
         github,
+        accounting,
         monitor: build(),
         rebuild(next) {
             if (next) config = parseSyncConfig(next);

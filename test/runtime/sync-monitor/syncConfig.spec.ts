@@ -29,7 +29,12 @@ describe("sync-monitor config", () => {
                 env: "prod",
             });
             expect(c.checkIntervalSeconds).to.equal(300);
-            expect(c.github).to.deep.equal({ readConcurrency: 5, shadowing: true });
+            expect(c.github).to.deep.equal({
+                readConcurrency: 5,
+                shadowing: true,
+                readsPerMinute: 600,
+                fullReadMinutes: 60,
+            });
             expect(c.nameRules).to.deep.equal({ prefix: "SOPHIA_", ownedPattern: "^SOPHIA_" });
             expect(c.thresholds).to.deep.equal({ healthPercent: 85, failedChecksCritical: 3, clockSkewSeconds: 5 });
             expect(c.heal).to.deep.equal({
