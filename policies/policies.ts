@@ -11,11 +11,14 @@ import { dockerServiceConfigureCanonicalDurations } from "./service/dockerServic
 import { dockerServiceConfigureRollbackOnFailure } from "./service/dockerServiceConfigureRollbackOnFailure";
 import { dockerServiceConfigureUpdateMonitor } from "./service/dockerServiceConfigureUpdateMonitor";
 import { dockerServiceDisallowIgnoredSpreadPrefs } from "./service/dockerServiceDisallowIgnoredSpreadPrefs";
+import { dockerServiceDisallowRootUser } from "./service/dockerServiceDisallowRootUser";
 import { dockerServiceDisallowPlaintextSecrets } from "./service/dockerServiceDisallowPlaintextSecrets";
 import { dockerServiceDisallowUnpinnedImages } from "./service/dockerServiceDisallowUnpinnedImages";
 import { dockerServiceMatchTierResources } from "./service/dockerServiceMatchTierResources";
 import { dockerServiceRequireGpuPlacement } from "./service/dockerServiceRequireGpuPlacement";
 import { dockerServiceRequireHealthcheck } from "./service/dockerServiceRequireHealthcheck";
+import { dockerServiceRequireDroppedCapabilities } from "./service/dockerServiceRequireDroppedCapabilities";
+import { dockerServiceRequireReadOnlyRootFilesystem } from "./service/dockerServiceRequireReadOnlyRootFilesystem";
 import { dockerServiceRequireResourceLimits } from "./service/dockerServiceRequireResourceLimits";
 import { dockerServiceRequireRuntimeImageDigest } from "./service/dockerServiceRequireRuntimeImageDigest";
 import { dockerServiceRestrictPublishedPorts } from "./service/dockerServiceRestrictPublishedPorts";
@@ -48,6 +51,9 @@ export const policies: Policies = [
     dockerServiceConfigurePostgresMemory,
     dockerServiceRequireGpuPlacement,
     dockerServiceRestrictPublishedPorts,
+    dockerServiceRequireReadOnlyRootFilesystem,
+    dockerServiceRequireDroppedCapabilities,
+    dockerServiceDisallowRootUser,
     githubActionsSecretRequireSecretValue,
     githubActionsSecretRequireDeleteBeforeReplace,
     dockerStackRequireOverlayAttachment,

@@ -21,6 +21,10 @@ export interface ServiceProps {
             };
             mounts?: { type?: string; target?: string; source?: string; tmpfsOptions?: { sizeBytes?: number } }[];
             stopGracePeriod?: string;
+            user?: string;
+            readOnly?: boolean;
+            capAdds?: string[];
+            capDrops?: string[];
         };
         resources?: {
             limits?: { nanoCpus?: number; memoryBytes?: number };

@@ -26,6 +26,11 @@ export function appService(): Record<string, any> {
         taskSpec: {
             containerSpec: {
                 image: "ghcr.io/sophia-ai/api:1.2.3",
+                // Hardened as SwarmService builds it (CIS 4.1, 5.4, 5.13).
+                user: "65534:65534",
+                readOnly: true,
+                capDrops: ["ALL"],
+                mounts: [{ type: "tmpfs", target: "/tmp", tmpfsOptions: { sizeBytes: 64 * 1024 * 1024 } }],
                 env: { LOG_LEVEL: "info", API_TOKEN_FILE: "/run/secrets/api_token", CACHE_KEY_PREFIX: "v1" },
                 secrets: [
                     { secretId: "s1", secretName: "api-secret-token-abc1234", fileName: "/run/secrets/api_token" },
@@ -62,6 +67,9 @@ export function redisService(): Record<string, any> {
     svc.labels = [{ label: "sophia.tier", value: "custom" }];
     svc.taskSpec.containerSpec = {
         image: "redis:7.2.5-bookworm",
+        user: "999:999",
+        readOnly: true,
+        capDrops: ["ALL"],
         args: [
             "redis-server",
             "/run/secrets/redis_auth.conf",
@@ -89,12 +97,16 @@ export function postgresService(): Record<string, any> {
     svc.labels = [{ label: "sophia.tier", value: "custom" }];
     svc.taskSpec.containerSpec = {
         image: "postgres:15.10-bookworm",
+        user: "999:999",
+        readOnly: true,
+        capDrops: ["ALL"],
         args: pgSettingsToArgs(pgTune({ memoryBytes: 4 * GiB, cpus: 2 })),
         env: { POSTGRES_PASSWORD_FILE: "/run/secrets/postgres_password", POSTGRES_USER: "sophia" },
         secrets: [{ secretId: "s2", fileName: "/run/secrets/postgres_password" }],
         mounts: [
             { type: "volume", target: "/var/lib/postgresql/data", source: "pgdata" },
             { type: "tmpfs", target: "/dev/shm", tmpfsOptions: { sizeBytes: pgShmBytes(4 * GiB) } },
+            { type: "tmpfs", target: "/var/run/postgresql", tmpfsOptions: { sizeBytes: 1024 * 1024 } },
         ],
         healthcheck: { tests: ["CMD", "pg_isready"], interval: "10s", retries: 5, startPeriod: "60s" },
     };
