@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { answerParserError, ClientErrorLog } from "./clientErrors";
@@ -9,6 +10,7 @@ import { KEY_VERSION } from "./key";
 import { UpstreamLimiter } from "./limiter";
 import { createMetrics, type Metrics } from "./metrics";
 import { createCompletionsPipeline } from "./pipeline";
+import { ReplicaCoordinator } from "./replicas";
 import { RequestCounters } from "./requestCounters";
 import { sendJson } from "./respond";
 import { createRoutes, dispatch } from "./routes";
@@ -19,6 +21,11 @@ import { UpstreamClient } from "./upstream";
 export interface AppDeps {
     config: Config;
     redis: RedisLike;
+    /**
+     * A second Redis connection for pub/sub (a subscribed connection can run no other command). When given, replicas
+     * sharing the Redis make one upstream call per cold key; without it coalescing stays within this process.
+     */
+    subscriber?: Pick<Redis, "status" | "subscribe" | "unsubscribe" | "on">;
     logger: Logger;
     registry: Registry;
     /** Clock in ms, injectable for TTL tests. */
@@ -78,6 +85,20 @@ export function createApp(deps: AppDeps): App {
             maxResponseBytes: Math.max(config.maxEntryBytes, 8 * 1048576),
         },
         now,
+        coordinator: deps.subscriber
+            ? new ReplicaCoordinator(
+                  deps.redis,
+                  deps.subscriber,
+                  {
+                      keyPrefix: config.keyPrefix,
+                      keyVersion: KEY_VERSION,
+                      leaseMs: config.coalesceLeaseMs,
+                      staleSeconds: config.staleSeconds,
+                  },
+                  metrics,
+                  logger,
+              )
+            : undefined,
     });
     let closing = false;
     const routes = createRoutes({

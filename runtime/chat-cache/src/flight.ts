@@ -83,8 +83,41 @@ export class Flight {
         this.done = new Promise((r) => (this.resolveDone = r));
     }
 
+    private isRemote = false;
+    /** Called when the flight starts following another replica's call (the local leader request now waits too). */
+    onRemote: (() => void) | undefined;
+
+    /** True while this replica follows another replica's call instead of calling the upstream itself. */
+    get remote(): boolean {
+        return this.isRemote;
+    }
+    set remote(v: boolean) {
+        const was = this.isRemote;
+        this.isRemote = v;
+        if (v && !was) this.onRemote?.();
+    }
+    /** Sees the head and every chunk as they are fanned out (the Redis lease holder publishes them to other replicas). */
+    tap:
+        | ((msg: { t: "head"; headers: Record<string, string> } | { t: "event"; data: string; usage: boolean }) => void)
+        | undefined;
+
     get size(): number {
         return this.subscribers.size;
+    }
+
+    /** Aborted when every subscriber left (or the upstream call timed out). */
+    get signal(): AbortSignal {
+        return this.controller.signal;
+    }
+
+    /** Fans out a head received from another replica's call. */
+    relayHead(h: Record<string, string>): void {
+        this.emitHead(h);
+    }
+
+    /** Fans out a chunk received from another replica's call. */
+    relayEvent(data: string, usage: boolean): void {
+        this.emitEvent(data, usage);
     }
 
     /** Attaches a caller and replays what already happened. */
@@ -113,11 +146,13 @@ export class Flight {
 
     private emitHead(h: Record<string, string>): void {
         this.head = h;
+        this.tap?.({ t: "head", headers: h });
         for (const s of [...this.subscribers]) deliver(s, (x) => x.onHead(h), this.detach);
     }
 
     private emitEvent(data: string, usage: boolean): void {
         this.events.push({ data, usage });
+        this.tap?.({ t: "event", data, usage });
         for (const s of [...this.subscribers]) deliver(s, (x) => x.onEvent(data, usage), this.detach);
     }
 

@@ -33,10 +33,14 @@ async function main(): Promise<void> {
         logger.info("redis connected");
     });
     redis.connect().catch(() => undefined);
+    // Pub/sub needs its own connection; it carries the cross-replica coalescing messages only.
+    const subscriber = createRedisClient(config);
+    subscriber.on("error", () => undefined);
+    subscriber.connect().catch(() => undefined);
 
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
-    const app = createApp({ config, redis, logger, registry });
+    const app = createApp({ config, redis, subscriber, logger, registry });
     await new Promise<void>((resolve) => app.server.listen(config.port, config.host, resolve));
     const addr = app.server.address();
     logger.info(
@@ -63,6 +67,7 @@ async function main(): Promise<void> {
         try {
             await app.close(config.shutdownGraceMs);
             await redis.quit().catch(() => redis.disconnect());
+            await subscriber.quit().catch(() => subscriber.disconnect());
             logger.info("shutdown complete");
             process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
         } catch (err) {

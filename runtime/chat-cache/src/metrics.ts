@@ -16,6 +16,9 @@ export interface Metrics {
     savedTokens: Counter;
     cacheWrites: Counter<"outcome">;
     coalesceWaiters: Gauge;
+    replicaLeases: Counter<"result">;
+    replicaWaits: Counter<"outcome">;
+    replicaTakeovers: Counter;
 }
 
 /** Creates the metrics on `registry`. */
@@ -91,6 +94,23 @@ export function createMetrics(registry: Registry): Metrics {
         coalesceWaiters: new Gauge({
             name: "cache_coalesce_waiters",
             help: "Requests waiting right now for an identical call already in flight (their status will be COALESCED).",
+            registers,
+        }),
+        replicaLeases: new Counter({
+            name: "cache_replica_leases_total",
+            help: "Cross-replica lease attempts on cold keys by result (acquired, held by another replica, stored meanwhile, unavailable = Redis down: per-process coalescing only).",
+            labelNames: ["result"],
+            registers,
+        }),
+        replicaWaits: new Counter({
+            name: "cache_replica_waits_total",
+            help: "Waits on another replica's upstream call by how they ended (settled, released = uncacheable answer, leader-lost, unavailable).",
+            labelNames: ["outcome"],
+            registers,
+        }),
+        replicaTakeovers: new Counter({
+            name: "cache_replica_takeovers_total",
+            help: "Leases taken over after the replica holding them stopped without an answer.",
             registers,
         }),
     };

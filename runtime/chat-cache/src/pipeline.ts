@@ -5,10 +5,12 @@ import { isJsonContentType, readBody } from "./body";
 import type { ClientErrorLog } from "./clientErrors";
 import type { Config } from "./config";
 import { errorBody, HttpError } from "./errors";
-import { Flight, type FlightDeps } from "./flight";
+import { Flight, type FlightDeps, type Outcome } from "./flight";
+import { leadFlight } from "./leadFlight";
 import { rawHeader } from "./headers";
 import type { Metrics } from "./metrics";
 import { fingerprintOf, RequestPreparer, type Prepared } from "./prepare";
+import type { ReplicaCoordinator } from "./replicas";
 import { parseChatRequest, type ChatRequest } from "./request";
 import type { RequestCounters } from "./requestCounters";
 import { sendCompletion, sendJson, subscriberFor, type CacheStatus } from "./respond";
@@ -25,6 +27,8 @@ export interface PipelineDeps {
     clientErrors: ClientErrorLog;
     flightDeps: FlightDeps;
     now: () => number;
+    /** Cross-replica coalescing through Redis; absent, coalescing stays within this process. */
+    coordinator?: ReplicaCoordinator;
 }
 
 /** `POST /v1/chat/completions`: read, validate, answer from the cache, or join / lead one shared upstream call. */
@@ -169,13 +173,16 @@ export function createCompletionsPipeline(deps: PipelineDeps): CompletionsPipeli
                 if (waiting) metrics.coalesceWaiters.dec();
                 waiting = false;
             };
-            const sub = subscriberFor({
+            const view = {
                 res,
                 stream,
                 includeUsage,
-                status,
+                // A leader whose flight follows another replica's call answers as COALESCED too.
+                get status(): CacheStatus {
+                    return leader && f.remote ? "COALESCED" : status;
+                },
                 baseHeaders,
-                onFailure: (outcome) => {
+                onFailure: (outcome: Outcome) => {
                     // stale-if-error: an expired entry beats an upstream failure or overload.
                     const serveStale =
                         stale &&
@@ -192,15 +199,23 @@ export function createCompletionsPipeline(deps: PipelineDeps): CompletionsPipeli
                     resolve();
                     return true;
                 },
-                onFinished: (error) => {
+                onFinished: (error: boolean) => {
                     stopWaiting();
-                    counters.count(error ? "error" : status.toLowerCase(), cls);
-                    if (!error && status === "COALESCED" && f.outcome?.kind === "ok")
+                    const result = view.status;
+                    counters.count(error ? "error" : result.toLowerCase(), cls);
+                    if (!error && result === "COALESCED" && f.outcome?.kind === "ok")
                         counters.savedTokens(f.outcome.completion);
                     resolve();
                 },
-            });
+            };
+            const sub = subscriberFor(view);
             if (waiting) metrics.coalesceWaiters.inc();
+            if (leader)
+                f.onRemote = () => {
+                    if (waiting || res.writableFinished) return;
+                    waiting = true;
+                    metrics.coalesceWaiters.inc();
+                };
             res.on("close", () => {
                 if (!res.writableFinished) {
                     stopWaiting();
@@ -210,26 +225,43 @@ export function createCompletionsPipeline(deps: PipelineDeps): CompletionsPipeli
             });
             f.subscribe(sub);
             if (!leader) return;
-            if (coalesce) flights.set(hash!, f);
-            void f.run(deps.flightDeps, forwardBody, req.headers).then(
-                (outcome) => {
-                    if (coalesce && flights.get(hash!) === f) flights.delete(hash!);
-                    try {
-                        if (write) writeBack(deps, hash!, outcome, controls, cls);
-                    } catch (err) {
-                        logger.warn({ requestId, err: (err as Error).message }, "could not cache the answer");
-                    }
-                    if (outcome.kind !== "ok")
-                        logger.warn(
-                            {
-                                requestId,
-                                reason: outcome.reason,
-                                status: outcome.kind === "http-error" ? outcome.status : 200,
-                            },
-                            "upstream call failed",
-                        );
+            const storeAnswer = (outcome: Outcome): Entry | undefined => {
+                if (outcome.kind !== "ok")
+                    logger.warn(
+                        {
+                            requestId,
+                            reason: outcome.reason,
+                            status: outcome.kind === "http-error" ? outcome.status : 200,
+                        },
+                        "upstream call failed",
+                    );
+                if (!write) return undefined;
+                try {
+                    return writeBack(deps, hash!, outcome, controls, cls);
+                } catch (err) {
+                    logger.warn({ requestId, err: (err as Error).message }, "could not cache the answer");
+                    return undefined;
+                }
+            };
+            if (!coalesce) {
+                void f
+                    .run(deps.flightDeps, forwardBody, req.headers)
+                    .then(storeAnswer, (err: unknown) => settleBroken(f, undefined, err));
+                return;
+            }
+            flights.set(hash!, f);
+            void leadFlight(deps, {
+                flight: f,
+                hash: hash!,
+                body: forwardBody,
+                headers: req.headers,
+                writeBack: storeAnswer,
+                acceptStored: controls.maxAge === undefined,
+            }).then(
+                () => {
+                    if (flights.get(hash!) === f) flights.delete(hash!);
                 },
-                (err: unknown) => settleBroken(f, coalesce ? hash : undefined, err),
+                (err: unknown) => settleBroken(f, hash, err),
             );
         }
     }

@@ -32,7 +32,7 @@ export interface StoreOptions {
 }
 
 /** The subset of ioredis the store uses (so tests can see exactly what it needs). */
-export type RedisLike = Pick<Redis, "get" | "set" | "status">;
+export type RedisLike = Pick<Redis, "get" | "set" | "status" | "eval" | "lrange">;
 
 /**
  * Two tiers: a bounded in-process LRU in front of Redis. Redis failures fail open (a miss on read, a no-op on write)
@@ -151,6 +151,12 @@ export class CacheStore {
             })
             .finally(() => this.pending.delete(p));
         this.pending.add(p);
+    }
+
+    /** Stores an entry in the local tier only (another replica wrote it to Redis). */
+    setLocal(hash: string, entry: Entry): void {
+        const left = this.lifetimeMs(entry);
+        if (left > 0) this.lru?.set(hash, entry, { ttl: left });
     }
 
     /** Drops a key from the local tier (tests and `s-maxage` refreshes). */

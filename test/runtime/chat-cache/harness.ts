@@ -24,7 +24,7 @@ export interface Harness {
     baseURL: string;
     /** Official client pointed at the proxy, with retries off so a test sees exactly one attempt. */
     client(apiKey?: string, opts?: Partial<ConstructorParameters<typeof OpenAI>[0]>): OpenAI;
-    /** This app's keys in Redis. */
+    /** This app's cache entries in Redis (not the short-lived cross-replica lease and flight-log keys). */
     keys(): Promise<string[]>;
     /** Raw POST to /v1/chat/completions. */
     post(body: unknown, headers?: Record<string, string>): Promise<Response>;
@@ -51,8 +51,11 @@ export async function startHarness(
     const redis = createRedisClient(config);
     redis.on("error", () => undefined);
     await redis.connect().catch(() => undefined);
+    const subscriber = createRedisClient(config);
+    subscriber.on("error", () => undefined);
+    await subscriber.connect().catch(() => undefined);
     const registry = new Registry();
-    const app = createApp({ config, redis, registry, logger });
+    const app = createApp({ config, redis, subscriber, registry, logger });
     await new Promise<void>((r) => app.server.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     return {
@@ -66,8 +69,9 @@ export async function startHarness(
         client(apiKey = "sk-test-tenant-a", opts = {}) {
             return new OpenAI({ apiKey, baseURL: `${url}/v1`, maxRetries: 0, timeout: 20000, ...opts });
         },
-        keys() {
-            return redis.keys(`${config.keyPrefix}:*`);
+        async keys() {
+            const entry = /^[^:]+:v\d+:[0-9a-f]{64}$/;
+            return (await redis.keys(`${config.keyPrefix}:*`)).filter((k) => entry.test(k));
         },
         post(body, headers = {}) {
             return fetch(`${url}/v1/chat/completions`, {
@@ -79,6 +83,7 @@ export async function startHarness(
         async close() {
             await app.close(1000);
             redis.disconnect();
+            subscriber.disconnect();
             if (!existingFake) await fake.close();
         },
     };
