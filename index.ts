@@ -8,7 +8,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
     ChatCache,
-    ESC_SECRET_KEYS,
     GITHUB_SECRET_VALUES_KEY,
     GithubSecrets,
     OverlayNetwork,
@@ -18,6 +17,8 @@ import {
     RawStackConfig,
     Redis,
     RuntimeImage,
+    SecretConfigKey,
+    STACK_CONFIG_KEYS,
     StackConfig,
     StackConfigError,
     SwarmService,
@@ -29,21 +30,8 @@ import { renderSyncConfig } from "./runtime/sync-monitor/src/syncConfig";
 const config = new pulumi.Config(PROJECT);
 
 function readStackConfig(): StackConfig {
-    const raw: RawStackConfig = {
-        environment: config.get("environment"),
-        secretsSource: config.get("secretsSource"),
-        endpointMode: config.get("endpointMode"),
-        publishMode: config.get("publishMode"),
-        tiers: config.getObject("tiers"),
-        networks: config.getObject("networks"),
-        converge: config.getObject("converge"),
-        services: config.getObject("services"),
-        redis: config.getObject("redis"),
-        postgres: config.getObject("postgres"),
-        monitoring: config.getObject("monitoring"),
-        runtime: config.getObject("runtime"),
-        github: config.getObject("github"),
-    };
+    // Structured values arrive as JSON text; the schema parses them, so every key is read the same way.
+    const raw: RawStackConfig = Object.fromEntries(STACK_CONFIG_KEYS.map((key) => [key, config.get(key)]));
     try {
         return parseStackConfig(raw);
     } catch (e) {
@@ -56,14 +44,16 @@ function readStackConfig(): StackConfig {
 }
 
 const stack = readStackConfig();
-const publicHost = config.get("publicHost") ?? "localhost";
-type SecretKey = (typeof ESC_SECRET_KEYS)[number];
+const publicHost = stack.publicHost;
 
 /**
  * A platform secret. Set values (from ESC in prod) win; otherwise a generated one (kept in state) where that makes
  * sense and the stack generates secrets; otherwise, when required, a config error naming the key.
  */
-function secret(key: SecretKey, opts: { generate?: number; requiredFor?: string }): pulumi.Output<string> | undefined {
+function secret(
+    key: SecretConfigKey,
+    opts: { generate?: number; requiredFor?: string },
+): pulumi.Output<string> | undefined {
     // Secret config is plain text inside the program; read it once to fail early and by name, then keep it secret.
     const value = config.get(key);
     if (value) {

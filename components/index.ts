@@ -11,7 +11,6 @@ export * from "./units";
 export * from "./chatCache";
 export * from "./githubSecrets";
 export * from "./nodeHealthcheck";
-export * from "./platformConfig";
 export * from "./runtimeImage";
 export * from "./runtimeServiceArgs";
 export * from "./syncMonitor";

@@ -2,10 +2,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ENCRYPTED_OPTION, MTU_OPTION, VXLAN_IGNORE_CHANGES_PATH } from "./networkOptions";
 
-/** Smallest MTU IPv6 allows; anything lower breaks the overlay. */
-export const MIN_MTU = 1280;
-/** Largest jumbo-frame MTU an underlay commonly carries. */
-export const MAX_MTU = 9000;
+import { MAX_MTU, MIN_MTU, mtuAllowed } from "../policies/lib/rules/mtu";
+
+export { MAX_MTU, MIN_MTU };
 
 export interface OverlayNetworkArgs {
     /** Docker network name (the name services and people see). */
@@ -24,7 +23,7 @@ export interface OverlayNetworkArgs {
 
 /** @internal Exported for testing. Throws when the MTU is outside what an overlay can carry. */
 export function validateMtu(mtu: number, where = "mtu"): void {
-    if (!Number.isInteger(mtu) || mtu < MIN_MTU || mtu > MAX_MTU) {
+    if (!mtuAllowed(mtu)) {
         throw new Error(
             `\`${where}\` must be an integer between ${MIN_MTU} and ${MAX_MTU} (the underlay MTU; 1500 for ordinary networks, 9000 only where every hop carries jumbo frames), got ${mtu}.`,
         );

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { pgSettingsToArgs, pgShmBytes, pgTune, PgSettings } from "./pgtune";
-import { PublishedPortArgs, SwarmService } from "./swarmService";
+import { ConvergeArgs, PublishedPortArgs, SwarmService } from "./swarmService";
 import { ResolvedResources } from "./tiers";
 
 /** Path of the password file inside the container. */
@@ -37,7 +37,7 @@ export interface PostgresArgs {
     /** Published ports (normally none). */
     readonly ports?: PublishedPortArgs[];
     /** Wait for convergence during `pulumi up`. */
-    readonly converge?: { readonly delay: string; readonly timeout: string } | false;
+    readonly converge?: ConvergeArgs;
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultRedisMaxmemory, redisMaxmemoryFits, redisServerArgs } from "./redisTuning";
-import { PublishedPortArgs, SwarmService } from "./swarmService";
+import { ConvergeArgs, PublishedPortArgs, SwarmService } from "./swarmService";
 import { ResolvedResources } from "./tiers";
 import { formatRedisSize } from "./units";
 
@@ -31,7 +31,7 @@ export interface RedisArgs {
     readonly constraints?: string[];
     readonly endpointMode?: "vip" | "dnsrr";
     readonly ports?: PublishedPortArgs[];
-    readonly converge?: { readonly delay: string; readonly timeout: string } | false;
+    readonly converge?: ConvergeArgs;
 }
 
 /** Redis as a cache with headroom: maxmemory well under the limit, LRU eviction, AOF on a named volume, auth from a secret. */

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { PublishedPortArgs, SwarmServiceArgs } from "./swarmService";
+import { ConvergeArgs, PublishedPortArgs, SwarmServiceArgs } from "./swarmService";
 import { ResolvedResources } from "./tiers";
 
 /** What every runtime service built by this program takes: its image, size, placement and networking. */
@@ -13,7 +13,7 @@ export interface RuntimeServiceArgs {
     readonly constraints?: string[];
     readonly endpointMode?: "vip" | "dnsrr";
     readonly ports?: PublishedPortArgs[];
-    readonly converge?: { readonly delay: string; readonly timeout: string } | false;
+    readonly converge?: ConvergeArgs;
     /** Extra non-secret environment. */
     readonly env?: Record<string, string>;
     /** Credentials to pull the image from a private registry. */

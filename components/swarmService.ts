@@ -5,6 +5,12 @@ import { isHonouredSpreadDescriptor } from "./placement";
 import { createRotatingConfig, createRotatingSecret, MountedFile } from "./swarmObjects";
 import { ResolvedResources } from "./tiers";
 
+/** How long `pulumi up` waits for a replicated service's tasks to run, or `false` to return once Swarm accepts the spec. */
+export type ConvergeArgs = { readonly delay: string; readonly timeout: string } | false;
+
+/** The platform's wait: a first check after 7s, giving up after 3m. */
+export const DEFAULT_CONVERGE: ConvergeArgs = { delay: "7s", timeout: "3m" };
+
 /** A Docker healthcheck. Durations use Docker's notation ("20s", "1m"). */
 export interface HealthcheckArgs {
     /** The check, e.g. `["CMD", "pg_isready"]` or `["CMD-SHELL", "..."]`. Must test the process itself, never its dependencies. */
@@ -116,7 +122,7 @@ export interface SwarmServiceArgs {
     /** Time to wait after SIGTERM before SIGKILL. Defaults to "30s". */
     readonly stopGracePeriod?: string;
     /** Wait for tasks to converge during `pulumi up` (replicated only). Defaults to { delay: "7s", timeout: "3m" }. */
-    readonly converge?: { readonly delay: string; readonly timeout: string } | false;
+    readonly converge?: ConvergeArgs;
     /** Where Prometheus scrapes this service, if it exposes metrics. */
     readonly metrics?: MetricsEndpoint;
     /** Extra service labels. */
@@ -266,7 +272,7 @@ export class SwarmService extends pulumi.ComponentResource {
         // update would leave the new task pending ("host-mode port already in use") and never finish or roll back.
         const stopFirst = (args.stateful ?? false) || (args.ports ?? []).some((p) => p.mode === "host");
         const healthcheck = args.healthcheck;
-        const converge = args.converge ?? { delay: "7s", timeout: "3m" };
+        const converge = args.converge ?? DEFAULT_CONVERGE;
         // Updates and rollbacks go one task at a time and watch each long enough to see its healthchecks fail.
         const rollout = (delay: string, failureAction: "rollback" | "pause") => ({
             parallelism: 1,

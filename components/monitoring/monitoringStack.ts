@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { OVERLAY_PROBE_PATHS, OVERLAY_PROBE_PORTS } from "../../runtime/overlay-probe/src/contract";
-import { SwarmService } from "../swarmService";
+import { ConvergeArgs, SwarmService } from "../swarmService";
 import { ResolvedResources } from "../tiers";
 import { DEFAULT_MONITORING_IMAGES, MonitoringImages } from "./images";
 import { JOBS } from "./names";
@@ -150,7 +150,7 @@ export interface MonitoringStackArgs {
     /** The cross-node overlay prober (runtime/overlay-probe), one global service per network. Defaults to none. */
     readonly overlayProbe?: OverlayProbeArgs;
     /** Wait for replicated services to converge. Defaults to SwarmService's default. */
-    readonly converge?: { readonly delay: string; readonly timeout: string } | false;
+    readonly converge?: ConvergeArgs;
 }
 
 const GB = /^\d+(?:\.\d+)?(B|KB|MB|GB|TB|PB|EB)$/;

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { REDIS_MAX_SHARE } from "../../components/redisTuning";
+import { REDIS_MAX_SHARE, redisMaxmemoryFits } from "../lib/rules/redisShare";
 import { configWithDefaults } from "../lib/config";
 import { validateService } from "../lib/policy";
 import { commandLine, flagValue, isRedis } from "../lib/service";
@@ -68,8 +68,7 @@ export const dockerServiceConfigureRedisMemory: ResourceValidationPolicy = {
             );
         } else {
             const bytes = redisBytes(raw);
-            // A one-part-per-trillion tolerance keeps an exact 2/3 (4gb of 6GiB) from failing on float rounding.
-            if (bytes === undefined || bytes === 0 || bytes > limit * maxShare * (1 + 1e-12)) {
+            if (bytes === undefined || bytes === 0 || !redisMaxmemoryFits(bytes, limit, maxShare)) {
                 report(
                     `Redis service "${name}" must keep maxmemory at or below ${shareText(maxShare)} of its memory limit (${formatBytes(Math.floor(limit * maxShare))} of ${formatBytes(limit)}), got "${raw}".`,
                 );

@@ -1,4 +1,4 @@
-import { durationMs } from "./duration";
+import { durationMs } from "./rules/durations";
 import { ServiceProps } from "./service";
 
 /** Docker's values when a healthcheck field is unset or zero (moby: 30s interval, 3 retries, no start period). */

@@ -1,12 +1,8 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
 import { validateTypes } from "../lib/policy";
+import { MAX_MTU, MIN_MTU, mtuAllowed } from "../lib/rules/mtu";
 import { NETWORK } from "../lib/types";
-
-// Same bounds as components/overlayNetwork.ts (MIN_MTU/MAX_MTU; a test keeps them equal). That module loads
-// @pulumi/docker, which the pack does not depend on, so the numbers are restated here.
-const MIN_MTU = 1280;
-const MAX_MTU = 9000;
 
 /** Docker's MTU option on overlay networks. */
 export const MTU_OPTION = "com.docker.network.driver.mtu";
@@ -51,7 +47,7 @@ export const dockerNetworkConfigureMtu: ResourceValidationPolicy = {
         }
         const { minMtu, maxMtu } = configWithDefaults<Config>(configSchema, args.getConfig());
         const mtu = networkMtu(net);
-        if (mtu !== undefined && !(mtu >= minMtu && mtu <= maxMtu)) {
+        if (mtu !== undefined && !mtuAllowed(mtu, minMtu, maxMtu)) {
             report(
                 `Overlay network "${net.name ?? args.name}" must have an MTU between ${minMtu} and ${maxMtu}, got ${JSON.stringify(net.options?.[MTU_OPTION])}.`,
             );

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { canonicalDuration, isCanonicalDuration } from "../lib/duration";
+import { canonicalDuration, isCanonicalDuration } from "../lib/rules/durations";
 import { validateService } from "../lib/policy";
 import { ServiceProps } from "../lib/service";
 

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { durationMs, formatMs } from "../lib/duration";
+import { durationMs, formatMs } from "../lib/rules/durations";
 import { DOCKER_DEFAULT_MONITOR_MS, healthcheckDisabled, healthcheckTimings } from "../lib/healthcheck";
 import { validateService } from "../lib/policy";
 

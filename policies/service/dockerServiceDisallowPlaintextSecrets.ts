@@ -1,6 +1,12 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
 import { validateService } from "../lib/policy";
+import {
+    NON_SECRET_SUFFIXES,
+    SECRET_FILE_SUFFIXES,
+    SECRET_NAME_PATTERN,
+    secretNameKind,
+} from "../lib/rules/secretNames";
 
 interface Config {
     secretNamePattern: string;
@@ -13,21 +19,20 @@ const configSchema = {
     properties: {
         secretNamePattern: {
             type: "string" as const,
-            default:
-                "(^|_)(PASSWORD|PASSWD|PASS|PWD|SECRET|SECRETS|TOKEN|KEY|APIKEY|CREDENTIAL|CREDENTIALS|PRIVATE|DSN)(_|$)",
+            default: SECRET_NAME_PATTERN,
             description: "Case-insensitive regular expression for env var names that carry secrets.",
         },
         fileSuffixes: {
             type: "array" as const,
             items: { type: "string" as const },
-            default: ["_FILE"],
+            default: [...SECRET_FILE_SUFFIXES],
             description:
                 "Suffixes of env vars that name a secret file instead of carrying the secret (must point at a mounted Docker secret).",
         },
         nonSecretSuffixes: {
             type: "array" as const,
             items: { type: "string" as const },
-            default: ["_PREFIX", "_PATH", "_DIR", "_ID", "_NAME", "_TTL", "_HEADER"],
+            default: [...NON_SECRET_SUFFIXES],
             description: "Suffixes that make a secret-looking name harmless (CACHE_KEY_PREFIX, GITHUB_TOKEN_HEADER).",
         },
         allowedNames: {
@@ -58,7 +63,11 @@ export const dockerServiceDisallowPlaintextSecrets: ResourceValidationPolicy = {
     configSchema,
     validateResource: validateService((svc, name, args, report) => {
         const cfg = configWithDefaults<Config>(configSchema, args.getConfig());
-        const pattern = new RegExp(cfg.secretNamePattern, "i");
+        const rule = {
+            pattern: cfg.secretNamePattern,
+            nonSecretSuffixes: cfg.nonSecretSuffixes,
+            fileSuffixes: cfg.fileSuffixes,
+        };
         const env = svc.taskSpec?.containerSpec?.env ?? {};
         const secretFiles = new Set(
             (svc.taskSpec?.containerSpec?.secrets ?? []).map((s) => s?.fileName).filter(Boolean),
@@ -67,7 +76,6 @@ export const dockerServiceDisallowPlaintextSecrets: ResourceValidationPolicy = {
             if (cfg.allowedNames.includes(key)) {
                 continue;
             }
-            const upper = key.toUpperCase();
             const text = typeof value === "string" ? value : JSON.stringify(value);
             if (typeof value === "string" && URL_CREDENTIALS.test(value)) {
                 report(
@@ -75,12 +83,11 @@ export const dockerServiceDisallowPlaintextSecrets: ResourceValidationPolicy = {
                 );
                 continue;
             }
-            const fileSuffix = cfg.fileSuffixes.find((s) => upper.endsWith(s.toUpperCase()));
-            const stem = fileSuffix ? upper.slice(0, -fileSuffix.length) : upper;
-            if (!pattern.test(stem) || cfg.nonSecretSuffixes.some((s) => stem.endsWith(s.toUpperCase()))) {
+            const kind = secretNameKind(key, rule);
+            if (kind === undefined) {
                 continue;
             }
-            if (fileSuffix) {
+            if (kind === "file") {
                 if (!secretFiles.has(text)) {
                     report(
                         `Service "${name}" must point env var ${key} at a mounted Docker secret file (one of taskSpec.containerSpec.secrets[].fileName).`,

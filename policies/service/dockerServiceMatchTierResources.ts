@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { DEFAULT_TIERS, resolveTierSpec, TIER_NAMES, TierName, TierSpec } from "../../components/tiers";
+import { DEFAULT_TIERS, resolveTierSpec, TIER_NAMES, TierName, TierSpec } from "../lib/rules/tiers";
 import { configWithDefaults } from "../lib/config";
 import { validateService } from "../lib/policy";
 import { serviceLabels } from "../lib/service";

@@ -1,6 +1,7 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { configWithDefaults } from "../lib/config";
 import { validateService } from "../lib/policy";
+import { GPU_CONSTRAINT, GPU_RESOURCE_KIND, hasGpuPlacement } from "../lib/rules/gpuPlacement";
 
 interface Config {
     gpuResourceKinds: string[];
@@ -12,18 +13,16 @@ const configSchema = {
         gpuResourceKinds: {
             type: "array" as const,
             items: { type: "string" as const },
-            default: ["NVIDIA-GPU"],
+            default: [GPU_RESOURCE_KIND],
             description: "Generic resource kinds that are GPUs.",
         },
         requiredConstraint: {
             type: "string" as const,
-            default: "node.labels.gpu==true",
+            default: GPU_CONSTRAINT,
             description: "Placement constraint that keeps GPU tasks on GPU nodes.",
         },
     },
 };
-
-const squash = (s: string) => s.replace(/\s+/g, "");
 
 /** Checks that a service reserving GPUs is placed only on nodes that have them. */
 export const dockerServiceRequireGpuPlacement: ResourceValidationPolicy = {
@@ -43,8 +42,7 @@ export const dockerServiceRequireGpuPlacement: ResourceValidationPolicy = {
         if (gpus.length === 0) {
             return;
         }
-        const constraints = (svc.taskSpec?.placement?.constraints ?? []).map(squash);
-        if (!constraints.includes(squash(cfg.requiredConstraint))) {
+        if (!hasGpuPlacement(svc.taskSpec?.placement?.constraints ?? [], cfg.requiredConstraint)) {
             report(
                 `Service "${name}" reserves GPUs (${gpus.join(", ")}) and must be constrained to GPU nodes with "${cfg.requiredConstraint}".`,
             );

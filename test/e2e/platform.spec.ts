@@ -16,7 +16,7 @@ import { PlannedResource, unwrapSecrets } from "../../scripts/offline/evaluateSt
 import { buildImage, taskSummary } from "./applier/applier";
 import { TYPES } from "./applier/specs";
 import sodium = require("libsodium-wrappers");
-import { durationMs } from "../../components/swarmService";
+import { durationMs } from "../../policies/lib/rules/durations";
 import { Deployment, deployDevStack, e2eOverrides, SYNC_ESC_VALUE, SYNC_TARGET } from "./deploy";
 import { FAKE_GITHUB_TOKEN } from "./fakes/services";
 import { containerHealth, exec, log, privateDocker, runningContainers, waitFor } from "./engine";
