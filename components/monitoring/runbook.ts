@@ -84,7 +84,8 @@ export function renderRunbook(): string {
 # Monitoring runbook
 
 The monitoring stack (\`components/monitoring\`, \`sophia:monitoring:MonitoringStack\`) runs Prometheus, Alertmanager,
-Grafana, node-exporter and cAdvisor (global), redis_exporter and postgres_exporter on Docker Swarm. Every configuration
+Grafana, node-exporter and cAdvisor (global), redis_exporter and postgres_exporter, and the overlay prober (global, one
+service per overlay network) on Docker Swarm. Every configuration
 file is generated from typed TypeScript and shipped as a content-hashed Docker config, so a change rolls the service.
 
 ## How it works
@@ -120,6 +121,18 @@ so the anomaly cannot leak into its own baseline before the alert fires; once th
 for a while the alert resolves: anomaly alerts flag changes, the threshold alerts cover levels that stay bad.
 Signals: ${ANOMALY_SIGNALS.map((s) => `\`${zscoreRecord(s.record)}\``).join(", ")}.
 
+**Overlay data plane.** Every task looks healthy on its own node even when no packet crosses between nodes (an
+encrypted overlay on a kernel without ESP) or when large packets vanish on a smaller underlay hop (an MTU black hole).
+\`runtime/overlay-probe\` runs one task per node on every overlay network (service \`overlay-probe-<network>\`, job of the
+same name); each task finds its peers through \`tasks.<service>\` and every 15 s sends each one a small TCP exchange
+and one carrying the network's container MTU each way (planned MTU - 50, - 76 encrypted). \`overlayprobe_success\`,
+\`overlayprobe_rtt_seconds\` and \`overlayprobe_last_success_timestamp_seconds\` carry \`network\`, \`src\`, \`dst\`
+(node ids, as node-exporter's \`node\`) and \`size\` (small, full). \`overlay:path:success\` keeps a path only while
+both nodes are up (\`overlay:node_up\`: node-exporter or any prober on the node is scraped), so a node that is down
+silences every path alert involving it; a network on which nothing passes is one OverlayNetworkDown, and a network on
+which every full-size probe fails is one OverlayNetworkMtuBlackHole, instead of one alert per pair. Measured cost: see
+runtime/overlay-probe/README.md.
+
 **Forecasts.** \`predict_linear\` over the last hour for disk (4 h), node memory (2 h), container memory against its limit
 (1 h) and Redis memory against maxmemory (4 h).
 
@@ -137,7 +150,7 @@ unresolved alert every ${ROUTE_TIMING.repeatInterval}. Warnings go to Slack (or 
 ${inhibit}
 
 **Dashboards** (folder "Sophia", read-only, generated from \`components/monitoring/grafana\`): Platform health, Golden
-signals, chat-cache, Secret sync.
+signals, chat-cache, Secret sync, Overlay network (the source × destination path matrix per network).
 
 ## Checking changes
 

@@ -1,6 +1,17 @@
 import { CHAT_CACHE, JOBS, SYNC_MONITOR } from "../names";
 import { HEALTH_BANDS } from "../rules/health";
-import { Dashboard, dashboard, labelVariable, query as q, row, stat, timeseries, ValueMapping } from "./model";
+import { OVERLAY_PROBE_METRICS as OP } from "../../../runtime/overlay-probe/src/contract";
+import {
+    Dashboard,
+    dashboard,
+    labelVariable,
+    matrixTable,
+    query as q,
+    row,
+    stat,
+    timeseries,
+    ValueMapping,
+} from "./model";
 
 const BAND_COLOURS: Record<string, string> = {
     excellent: "green",
@@ -427,8 +438,77 @@ export function secretSyncDashboard(): Dashboard {
     );
 }
 
+/** Path states of the overlay matrix: 2 × small + full, so each combination has its own value. */
+export const OVERLAY_PATH_STATES: ValueMapping = {
+    type: "value",
+    options: {
+        "3": { text: "ok", color: "green", index: 0 },
+        "2": { text: "MTU black hole", color: "orange", index: 1 },
+        "1": { text: "small fails", color: "yellow", index: 2 },
+        "0": { text: "down", color: "red", index: 3 },
+    },
+};
+
+/** The overlay data plane: per network, a source × destination matrix of the last probe results, and path RTTs. */
+export function overlayDashboard(): Dashboard {
+    const net = `network=~"$network"`;
+    const size = (s: string) => `max by (network, src, dst) (${OP.success}{${net},size="${s}"})`;
+    return dashboard(
+        "sophia-overlay",
+        "Sophia / Overlay network",
+        "Cross-node probes of every overlay network (runtime/overlay-probe): rows are the probing node, columns the probed node. ok = small and full-size probes pass; MTU black hole = only small ones pass; down = nothing passes. See docs/monitoring.md (OverlayPathDown, OverlayMtuBlackHole).",
+        [
+            matrixTable("Path matrix: $network (source × destination)", `2 * ${size("small")} + ${size("full")}`, {
+                rowLabel: "src",
+                columnLabel: "dst",
+                mappings: [OVERLAY_PATH_STATES],
+                thresholds: [
+                    [1, "yellow"],
+                    [2, "orange"],
+                    [3, "green"],
+                ],
+                repeat: "network",
+                width: 12,
+                height: 8,
+            }),
+            stat("Broken paths", q(`count(${OP.success}{${net}} == 0) or vector(0)`), {
+                thresholds: [
+                    [0, "green"],
+                    [1, "red"],
+                ],
+            }),
+            stat("Peers seen per node (min)", q(`min(${OP.peers}{${net}})`), { thresholds: [[0, "green"]] }),
+            stat("Oldest last success of any path", q(`time() - min(${OP.lastSuccess}{${net}})`), {
+                unit: "s",
+                thresholds: [
+                    [0, "green"],
+                    [60, "orange"],
+                    [120, "red"],
+                ],
+            }),
+            timeseries(
+                "Small probe RTT by path",
+                [q(`max by (network, src, dst) (${OP.rtt}{${net},size="small"})`, "{{network}} {{src}} → {{dst}}")],
+                { unit: "s", min: 0 },
+            ),
+            timeseries(
+                "Full-size probe RTT by path",
+                [q(`max by (network, src, dst) (${OP.rtt}{${net},size="full"})`, "{{network}} {{src}} → {{dst}}")],
+                { unit: "s", min: 0 },
+            ),
+        ],
+        [labelVariable("network", "Network", OP.success, "network", { includeAll: true, multi: true })],
+    );
+}
+
 /** Every dashboard, keyed by file name. */
 export function buildDashboards(): Record<string, Dashboard> {
-    const list = [platformHealthDashboard(), goldenSignalsDashboard(), chatCacheDashboard(), secretSyncDashboard()];
+    const list = [
+        platformHealthDashboard(),
+        goldenSignalsDashboard(),
+        chatCacheDashboard(),
+        secretSyncDashboard(),
+        overlayDashboard(),
+    ];
     return Object.fromEntries(list.map((d) => [`${d.uid}.json`, d]));
 }

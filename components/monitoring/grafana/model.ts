@@ -19,6 +19,8 @@ export interface Target {
     readonly expr: string;
     readonly legendFormat?: string;
     readonly instant?: boolean;
+    /** "table" for instant queries that a table panel transforms. Defaults to time series. */
+    readonly format?: "table";
 }
 
 export interface GridPos {
@@ -37,7 +39,7 @@ export interface ValueMapping {
 
 export interface Panel {
     readonly id: number;
-    readonly type: "timeseries" | "stat" | "gauge" | "row" | "bargauge";
+    readonly type: "timeseries" | "stat" | "gauge" | "row" | "bargauge" | "table";
     readonly title: string;
     readonly description?: string;
     readonly datasource?: DatasourceRef;
@@ -50,6 +52,7 @@ export interface Panel {
             readonly max?: number;
             readonly decimals?: number;
             readonly mappings?: readonly ValueMapping[];
+            readonly custom?: Readonly<Record<string, unknown>>;
             readonly thresholds?: {
                 readonly mode: "absolute";
                 readonly steps: readonly { readonly color: string; readonly value: number | null }[];
@@ -60,6 +63,11 @@ export interface Panel {
     readonly options?: Readonly<Record<string, unknown>>;
     readonly collapsed?: boolean;
     readonly panels?: readonly Panel[];
+    /** Grafana data transformations, applied in order. */
+    readonly transformations?: readonly { readonly id: string; readonly options: Readonly<Record<string, unknown>> }[];
+    /** Template variable to repeat the panel for (one copy per selected value). */
+    readonly repeat?: string;
+    readonly repeatDirection?: "h" | "v";
 }
 
 export interface TemplateVariable {
@@ -183,6 +191,57 @@ export function stat(
         },
         width: opts.width ?? 6,
         height: opts.height ?? 5,
+    };
+}
+
+/**
+ * A matrix table: an instant query whose series carry a `rowLabel` and a `columnLabel` becomes one row per `rowLabel`
+ * value and one column per `columnLabel` value (Grafana's "grouping to matrix" transformation), cells coloured by
+ * `mappings`. With `repeat`, one copy per value of that variable.
+ */
+export function matrixTable(
+    title: string,
+    expr: string,
+    opts: {
+        rowLabel: string;
+        columnLabel: string;
+        mappings: ValueMapping[];
+        thresholds: [number, string][];
+        repeat?: string;
+        description?: string;
+        width?: number;
+        height?: number;
+    },
+): PanelSpec {
+    return {
+        type: "table",
+        title,
+        ...(opts.description ? { description: opts.description } : {}),
+        datasource: DATASOURCE,
+        targets: withRefIds([{ ...query(expr, undefined, true), format: "table" }]),
+        transformations: [
+            {
+                id: "groupingToMatrix",
+                options: {
+                    rowField: opts.rowLabel,
+                    columnField: opts.columnLabel,
+                    valueField: "Value",
+                    emptyValue: "null",
+                },
+            },
+        ],
+        fieldConfig: {
+            defaults: {
+                mappings: opts.mappings,
+                thresholds: steps(opts.thresholds),
+                custom: { align: "center", cellOptions: { type: "color-background" } },
+            },
+            overrides: [],
+        },
+        options: { showHeader: true, cellHeight: "sm", footer: { show: false } },
+        ...(opts.repeat ? { repeat: opts.repeat, repeatDirection: "h" as const } : {}),
+        width: opts.width ?? 12,
+        height: opts.height ?? 8,
     };
 }
 

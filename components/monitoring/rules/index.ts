@@ -4,10 +4,12 @@ import { availabilityGroup } from "./availability";
 import { capacityGroup } from "./capacity";
 import { dependenciesGroup } from "./dependencies";
 import { healthGroup } from "./health";
+import { overlayGroup } from "./overlay";
 import { RuleOptions } from "./options";
 
 export * from "./options";
 export { ANOMALY_SIGNALS, zscoreRecord } from "./anomaly";
+export { OVERLAY_ALERT_FOR } from "./overlay";
 export { HEALTH_BANDS, PLATFORM_WEIGHTS, statusExpr } from "./health";
 
 /** The runbook anchor of an alert: its heading `### AlertName` in docs/monitoring.md. */
@@ -37,6 +39,7 @@ export function buildRuleFiles(opts: RuleOptions): Record<string, RuleFile> {
         anomalyGroup(),
         capacityGroup(opts),
         dependenciesGroup(opts),
+        overlayGroup(),
     ];
     const files: Record<string, RuleFile> = {};
     for (const g of groups) {

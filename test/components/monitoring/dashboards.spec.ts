@@ -17,16 +17,17 @@ function allPanels(d: Dashboard): Panel[] {
 
 /** Grafana variables replaced by values Prometheus accepts, so the queries can be checked by promtool. */
 function concrete(expr: string): string {
-    return expr.replace(/\$__rate_interval/g, "1m").replace(/\$service|\$swarm_service/g, ".*");
+    return expr.replace(/\$__rate_interval/g, "1m").replace(/\$service|\$swarm_service|\$network/g, ".*");
 }
 
 describe("Grafana dashboards", function () {
     this.timeout(60000);
 
-    it("are the four dashboards the platform needs, with unique uids", () => {
+    it("are the five dashboards the platform needs, with unique uids", () => {
         expect(Object.keys(dashboards).sort()).to.deep.equal([
             "sophia-chat-cache.json",
             "sophia-golden-signals.json",
+            "sophia-overlay.json",
             "sophia-platform-health.json",
             "sophia-secret-sync.json",
         ]);
@@ -122,6 +123,30 @@ describe("Grafana dashboards", function () {
             "2": "fair",
             "1": "poor",
             "0": "critical",
+        });
+    });
+
+    it("show the overlay path matrix per network: src rows × dst columns, one copy per network", () => {
+        const d = dashboards["sophia-overlay.json"];
+        const matrix = allPanels(d).find((p) => p.type === "table")!;
+        expect(matrix.repeat).to.equal("network");
+        expect(d.templating.list.map((v) => [v.name, v.definition])).to.deep.equal([
+            ["network", "label_values(overlayprobe_success, network)"],
+        ]);
+        expect(matrix.targets![0]).to.include({ instant: true, format: "table" });
+        expect(matrix.targets![0].expr).to.contain('overlayprobe_success{network=~"$network",size="small"}');
+        expect(matrix.transformations).to.deep.equal([
+            {
+                id: "groupingToMatrix",
+                options: { rowField: "src", columnField: "dst", valueField: "Value", emptyValue: "null" },
+            },
+        ]);
+        const states = matrix.fieldConfig!.defaults.mappings![0].options;
+        expect(Object.fromEntries(Object.entries(states).map(([k, v]) => [k, v.text]))).to.deep.equal({
+            "3": "ok",
+            "2": "MTU black hole",
+            "1": "small fails",
+            "0": "down",
         });
     });
 

@@ -256,7 +256,7 @@ describe("MonitoringStack", function () {
             const ds = parse(files["/etc/grafana/provisioning/datasources/sophia.yml"]).datasources[0];
             expect(ds).to.include({ url: "http://prometheus:9090", type: "prometheus" });
             const dashFiles = Object.keys(files).filter((f) => f.startsWith("/etc/grafana/dashboards/"));
-            expect(dashFiles).to.have.length(4);
+            expect(dashFiles).to.have.length(5);
             for (const f of dashFiles) {
                 const d = JSON.parse(files[f]);
                 for (const p of d.panels.filter((x: any) => x.type !== "row")) {

@@ -123,6 +123,7 @@ describe("generated rules in a real Prometheus", function () {
             "sophia-capacity",
             "sophia-dependencies",
             "sophia-health",
+            "sophia-overlay",
         ]);
         const bad = groups.flatMap((g) =>
             g.rules.filter((r) => r.health === "err").map((r) => `${r.name}: ${r.lastError}`),

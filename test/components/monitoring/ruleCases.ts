@@ -2,6 +2,7 @@
  * Synthetic series for `promtool test rules`: for every alert a case where it fires and one where it stays quiet, and
  * expression checks for every recording rule. Series are one sample per minute.
  */
+import { OVERLAY_CASES } from "./overlayCases";
 
 /** One input series in promtool notation. */
 export interface InputSeries {
@@ -406,6 +407,8 @@ export const ALERT_CASES: readonly AlertCase[] = [
     ...anomalyGuardCases,
     ...capacityCases(),
     ...dependencyCases(),
+    // --- overlay data plane
+    ...OVERLAY_CASES,
 ];
 
 function capacityCases(): AlertCase[] {
