@@ -19,6 +19,24 @@ sock="$state/docker.sock"
 
 api() { curl -sS --unix-socket "$sock" "$@"; }
 
+# The cluster contract: the routing mesh's `ingress` overlay encrypted (CIS 7.3). Swarm creates it unencrypted; it can
+# only be replaced while no service uses it, i.e. right after `swarm init`.
+encrypt_ingress() {
+  local i
+  for i in $(seq 1 40); do api -f -o /dev/null http://d/networks/ingress 2>/dev/null && break; sleep 0.25; done
+  api -f -XDELETE http://d/networks/ingress >/dev/null
+  for i in $(seq 1 40); do
+    if api -f -XPOST -H 'Content-Type: application/json' http://d/networks/create -d '{
+      "Name": "ingress", "Driver": "overlay", "Ingress": true, "CheckDuplicate": true,
+      "Options": {"encrypted": ""}}' >/dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.25
+  done
+  echo "daemon: could not recreate the ingress network encrypted" >&2
+  return 1
+}
+
 start() {
   mkdir -p "$state/data" "$state/exec"
   # What the daemon changes on the host, so stop can put it back: it turns on IPv4 forwarding (image builds and
@@ -30,7 +48,8 @@ start() {
     ip addr add "$bridge_cidr" dev "$bridge"
     ip link set "$bridge" up
   fi
-  # No TCP socket; containerd is the daemon's own child (its state lives under exec-root/data-root).
+  # No TCP socket; containerd is the daemon's own child (its state lives under exec-root/data-root). The README's node
+  # contract as daemon flags: no-new-privileges for every container (CIS 5.26), rotated json-file logs by default.
   dockerd \
     --host "unix://$sock" \
     --data-root "$state/data" \
@@ -42,6 +61,8 @@ start() {
     --iptables=true \
     --storage-driver overlay2 \
     --log-level warn \
+    --no-new-privileges \
+    --log-driver json-file --log-opt max-size=10m --log-opt max-file=3 \
     >"$state/dockerd.log" 2>&1 &
   echo $! >"$state/dockerd.launch.pid"
   for _ in $(seq 1 120); do
@@ -60,9 +81,12 @@ start() {
     \"IPAM\": {\"Config\": [{\"Subnet\": \"$gw_subnet\"}]},
     \"Options\": {\"com.docker.network.bridge.name\": \"$gw_bridge\", \"com.docker.network.bridge.enable_icc\": \"false\",
       \"com.docker.network.bridge.enable_ip_masquerade\": \"true\"}}" >/dev/null
+  # The cluster contract: managers auto-locked (CIS 7.5; this daemon is never restarted, so the key is not kept).
   api -f -XPOST -H 'Content-Type: application/json' http://d/swarm/init -d "{
     \"ListenAddr\": \"127.0.0.1:2377\", \"AdvertiseAddr\": \"127.0.0.1\",
-    \"DefaultAddrPool\": [\"$swarm_pool\"], \"SubnetSize\": 24}" >/dev/null
+    \"DefaultAddrPool\": [\"$swarm_pool\"], \"SubnetSize\": 24,
+    \"Spec\": {\"EncryptionConfig\": {\"AutoLockManagers\": true}}}" >/dev/null
+  encrypt_ingress
   echo "daemon: private dockerd $(api http://d/version | sed -E 's/.*"Version":"([^"]+)".*/\1/') up on $sock, swarm initialised"
 }
 

@@ -20,6 +20,7 @@ import { durationMs } from "../../policies/lib/rules/durations";
 import { Deployment, deployDevStack, e2eOverrides, SYNC_ESC_VALUE, SYNC_TARGET } from "./deploy";
 import { FAKE_GITHUB_TOKEN } from "./fakes/services";
 import { containerHealth, exec, log, privateDocker, runningContainers, waitFor } from "./engine";
+import { childPids, CIS, EXPECTED_HARDENING, procStatus } from "./hardening";
 import { buildStandIns } from "./images";
 
 type Obj = Record<string, any>;
@@ -52,6 +53,29 @@ describe("e2e: the dev stack on a private Docker Swarm", function () {
             throw new Error(`service ${service} has no running container`);
         }
         return ids[0];
+    };
+
+    /** Forces a new task (as `docker service update --force`) and waits until it runs, healthy, in a new container. */
+    const restartService = async (name: string, oldContainer: string) => {
+        const service = docker.getService(name);
+        const info = await service.inspect();
+        const t = Date.now();
+        await service.update({
+            ...info.Spec,
+            TaskTemplate: { ...info.Spec.TaskTemplate, ForceUpdate: (info.Spec.TaskTemplate.ForceUpdate ?? 0) + 1 },
+            version: info.Version.Index,
+        });
+        await waitFor(
+            `${name} to run a new healthy task`,
+            4 * 60 * 1000,
+            async () => {
+                const ids = await runningContainers(docker, name);
+                const fresh = ids.filter((id) => id !== oldContainer);
+                return fresh.length > 0 && (await containerHealth(docker, fresh[0])) === "healthy" ? true : undefined;
+            },
+            2000,
+        );
+        log(`${name}: restarted into a new healthy container in ${seconds(Date.now() - t)}`);
     };
 
     before(async function () {
@@ -507,6 +531,157 @@ describe("e2e: the dev stack on a private Docker Swarm", function () {
             log(
                 `chat-cache: broken update detected and rolled back in ${seconds(Date.now() - t)} (${after.UpdateStatus?.Message ?? ""})`,
             );
+        });
+    });
+
+    describe("CIS Docker Benchmark hardening", () => {
+        it("runs every container read-only, with every capability dropped, as its planned non-root user, without new privileges", async () => {
+            const names = plannedServices()
+                .map((s) => s.inputs.name as string)
+                .sort();
+            expect(names, "every planned service has a row in EXPECTED_HARDENING").to.deep.equal(
+                Object.keys(EXPECTED_HARDENING).sort(),
+            );
+            const report: string[] = [];
+            for (const name of names) {
+                const want = EXPECTED_HARDENING[name];
+                const planned = (serviceNamed(name).inputs.taskSpec as Obj).containerSpec as Obj;
+                const plannedTmpfs = ((planned.mounts ?? []) as Obj[]).filter((m) => m.type === "tmpfs");
+                const info = await docker.getContainer(await containerOf(name)).inspect();
+                const hc = info.HostConfig as Obj;
+                const where = (check: string) => `${name}: CIS ${check}`;
+                expect(hc.ReadonlyRootfs, where(CIS.readOnlyRoot)).to.equal(true);
+                expect(hc.Privileged, where(CIS.privileged)).to.equal(false);
+                expect(hc.CapDrop, where(CIS.capabilities)).to.deep.equal(["ALL"]);
+                expect(hc.CapAdd ?? null, where(CIS.capabilities)).to.equal(null);
+                expect(info.Config.User, where(CIS.user)).to.equal(want.user);
+                expect(planned.user, `${name}: the plan sets the user`).to.equal(want.user);
+                // Nothing in the service can switch the daemon's no-new-privileges default off.
+                expect(hc.SecurityOpt ?? [], where(CIS.noNewPrivileges)).to.not.include("no-new-privileges:false");
+                expect(Boolean(hc.Init), `${name}: init`).to.equal(want.init);
+                // Every writable path besides volumes is a tmpfs with a size, exactly as planned.
+                const tmpfs = ((hc.Mounts ?? []) as Obj[]).filter((m) => m.Type === "tmpfs");
+                expect(
+                    tmpfs.map((m) => `${m.Target} ${m.TmpfsOptions?.SizeBytes}`).sort(),
+                    `${name}: tmpfs mounts and sizes`,
+                ).to.deep.equal(plannedTmpfs.map((m) => `${m.target} ${m.tmpfsOptions?.sizeBytes}`).sort());
+
+                // What the process actually got, from the kernel: PID 1 of the container in the host's /proc.
+                const pid1 = procStatus(info.State.Pid);
+                const [uid, gid] = want.user.split(":").map(Number);
+                // With an init, the service's process is its child; that is the one whose identity matters.
+                let proc = pid1;
+                if (want.init) {
+                    expect(pid1.name, `${name}: PID 1 is Docker's init`).to.match(/^(docker-init|tini)/);
+                    const children = childPids(info.State.Pid);
+                    expect(children, `${name}: the init runs the service as its child`).to.have.length.greaterThan(0);
+                    proc = procStatus(children[0]);
+                }
+                expect(proc.uid, where(`${CIS.user} (effective uid)`)).to.equal(uid);
+                if (gid !== undefined) {
+                    expect(proc.gid, where(`${CIS.user} (effective gid)`)).to.equal(gid);
+                }
+                expect(proc.capEff, where(`${CIS.capabilities} (effective set)`)).to.equal("0000000000000000");
+                expect(proc.capBnd, where(`${CIS.capabilities} (bounding set)`)).to.equal("0000000000000000");
+                expect(
+                    proc.noNewPrivs,
+                    where(`${CIS.noNewPrivileges} (NoNewPrivs, set by the node contract)`),
+                ).to.equal(1);
+                report.push(
+                    `${name} user ${info.Config.User} (uid ${proc.uid}) ro-root caps none nnp${want.init ? " init" : ""}${tmpfs.length ? ` tmpfs ${tmpfs.map((m) => m.Target).join(",")}` : ""} pids-limit ${hc.PidsLimit ?? "none"}`,
+                );
+            }
+            log(`hardening: ${report.join("; ")}`);
+            log(
+                "hardening: not met per container: CIS 5.29 PIDs limit (the provider has no pids limit, dockerd no default), 5.14 ports bound to a host address (Swarm ports take none; host firewall in the node contract)",
+            );
+        });
+
+        it("meets the cluster contract: encrypted ingress overlay and auto-locked managers", async () => {
+            const ingress = await docker.getNetwork("ingress").inspect();
+            expect(ingress.Ingress, "the ingress network").to.equal(true);
+            expect(ingress.Options, "CIS 7.3: the ingress overlay is encrypted").to.have.property("encrypted");
+            const swarm = await docker.swarmInspect();
+            expect(swarm.Spec?.EncryptionConfig?.AutoLockManagers, "CIS 7.5: managers auto-locked").to.equal(true);
+            // GET /swarm/unlockkey (dockerode has no method for it).
+            const key = await new Promise<{ UnlockKey?: string }>((resolve, reject) =>
+                docker.modem.dial(
+                    { path: "/swarm/unlockkey", method: "GET", statusCodes: { 200: true }, options: {} },
+                    (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as { UnlockKey?: string })),
+                ),
+            );
+            expect(key.UnlockKey, "an unlock key exists").to.match(/^SWMKEY-1-/);
+            log("cluster: ingress encrypted (7.3), managers auto-locked (7.5)");
+        });
+    });
+
+    describe("the hardened data services restart and keep their data", () => {
+        it("Prometheus writes its TSDB (WAL segment on the volume, samples appended)", async () => {
+            const id = await containerOf("prometheus");
+            const wal = await exec(docker, id, ["ls", "-ln", "/prometheus/wal"]);
+            expect(wal.code, `ls /prometheus/wal: ${wal.stderr}`).to.equal(0);
+            const segments = wal.stdout
+                .split("\n")
+                .map((l) => l.trim().split(/\s+/))
+                .filter((f) => /^\d{8}$/.test(f[f.length - 1] ?? ""));
+            expect(
+                segments.some((f) => Number(f[4]) > 0),
+                `a non-empty WAL segment: ${wal.stdout}`,
+            ).to.equal(true);
+            const port = deployment.ports["prometheus:9090"];
+            const res = await fetch(
+                `http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent("prometheus_tsdb_head_samples_appended_total")}`,
+            );
+            const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+            const appended = body.data.result.reduce((n, r) => n + Number(r.value[1]), 0);
+            expect(appended, "samples appended to the head").to.be.greaterThan(0);
+            log(
+                `prometheus: ${appended} samples appended, ${segments.length} WAL segment(s) on the read-only-root task`,
+            );
+        });
+
+        it("Redis keeps a key across a restart of its task (AOF on the volume)", async () => {
+            const token = `e2e-${Date.now()}`;
+            const cli = async (...cmd: string[]) => {
+                const id = await containerOf("redis");
+                const pw = await exec(docker, id, ["cat", "/run/secrets/redis_password"]);
+                return exec(docker, id, ["redis-cli", "--no-auth-warning", ...cmd], [`REDISCLI_AUTH=${pw.stdout}`]);
+            };
+            expect((await cli("SET", "e2e:persist", token)).stdout.trim()).to.equal("OK");
+            const before = await containerOf("redis");
+            await restartService("redis", before);
+            const got = await cli("GET", "e2e:persist");
+            expect(got.stdout.trim(), "the key after the restart").to.equal(token);
+            log("redis: key written before a restart of its task read back after it");
+        });
+
+        it("Postgres restarts on its volume and keeps a committed row", async () => {
+            const env = (serviceNamed("postgres").inputs.taskSpec as Obj).containerSpec.env as Record<string, string>;
+            const psql = async (sql: string) => {
+                const r = await exec(docker, await containerOf("postgres"), [
+                    "psql",
+                    "-h",
+                    "/var/run/postgresql",
+                    "-U",
+                    env.POSTGRES_USER,
+                    "-d",
+                    env.POSTGRES_DB,
+                    "-v",
+                    "ON_ERROR_STOP=1",
+                    "-Atc",
+                    sql,
+                ]);
+                expect(r.code, `${sql}: ${r.stderr}`).to.equal(0);
+                return r.stdout.trim();
+            };
+            const token = `e2e-${Date.now()}`;
+            await psql(`CREATE TABLE IF NOT EXISTS e2e_restart (v text); INSERT INTO e2e_restart VALUES ('${token}')`);
+            const before = await containerOf("postgres");
+            await restartService("postgres", before);
+            expect(await psql(`SELECT v FROM e2e_restart WHERE v = '${token}'`), "the row after the restart").to.equal(
+                token,
+            );
+            log("postgres: a row committed before a restart of its task read back after it");
         });
     });
 });

@@ -26,10 +26,10 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     echo "entrypoint: the database is uninitialised and no password is set (POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE)" >&2
     exit 1
   fi
-  pwfile="$(mktemp)"
-  printf '%s' "$POSTGRES_PASSWORD" >"$pwfile"
-  initdb --username="$POSTGRES_USER" --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 -D "$PGDATA" >/dev/null
-  rm -f "$pwfile"
+  # The password through a pipe, as the official entrypoint does (`--pwfile=<(...)`): no temp file, so nothing is
+  # written outside $PGDATA and the socket directory (the root filesystem is read-only).
+  printf '%s\n' "$POSTGRES_PASSWORD" |
+    initdb --username="$POSTGRES_USER" --pwfile=/dev/stdin --auth-local=trust --auth-host=scram-sha-256 -D "$PGDATA" >/dev/null
   echo "listen_addresses = '*'" >>"$PGDATA/postgresql.conf"
   echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
   if [ "$POSTGRES_DB" != postgres ]; then
