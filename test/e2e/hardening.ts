@@ -23,6 +23,8 @@ export const EXPECTED_HARDENING: Readonly<Record<string, ExpectedHardening>> = {
     redis: { user: "999:999", init: false },
     "chat-cache": { user: "1000:1000", init: true },
     "sync-monitor": { user: "1000:1000", init: true },
+    // The overlay prober of the dev stack's one overlay network (a Node runtime service like the two above).
+    "overlay-probe-sophia-overlay": { user: "1000:1000", init: true },
     prometheus: { user: "65534:65534", init: false },
     alertmanager: { user: "65534:65534", init: false },
     "node-exporter": { user: "65534:65534", init: false },
