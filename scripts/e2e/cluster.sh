@@ -11,7 +11,11 @@
 # The manager's socket is also in <state-dir>/manager.sock (as text). A registry's CA goes to
 # <state-dir>/certs.d/<host:port>/ca.crt: every node sees that directory as its /etc/docker/certs.d.
 # Environment (all optional): SOPHIA_CLUSTER_WORKERS (default 3), SOPHIA_CLUSTER_GPUS (NVIDIA-GPU generic resources
-# on the GPU node, default 2), SOPHIA_CLUSTER_LOCK_WAIT (seconds to wait for another cluster, default 3600).
+# on the GPU node, default 2), SOPHIA_CLUSTER_LOCK_WAIT (seconds to wait for another cluster, default 3600),
+# SOPHIA_CLUSTER_PREFER_OFFLINE=1 (every dockerd gets DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1: tasks use local images
+# only and never pull, which spares a Docker Hub lookup for images loaded on each node by hand, but also means a node
+# that lacks the image rejects the task with "No such image" instead of pulling it from a registry; off by default,
+# because the suite's images come from its registry).
 #
 # Names and ranges, distinct from the single-node suite (se2e0, 10.213-215.x): bridge scl0 with 10.216.0.1/24 and MTU
 # 9000 (nodes at .11, .12, ...), swarm pool 10.217.0.0/16, each node's local pool 10.218.0.0/16 and docker0 10.219.0.1/24
@@ -82,8 +86,7 @@ node_exec() {
   if [ "$i" -eq "$gpu_node" ]; then
     for g in $(seq 0 $((gpus - 1))); do gpu_args+=(--node-generic-resource "NVIDIA-GPU=GPU-$g"); done
   fi
-  # Workers otherwise try Docker Hub for every task (a ~20 s DNS timeout each) even when the image is local.
-  export DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1
+  if [ "${SOPHIA_CLUSTER_PREFER_OFFLINE:-}" = 1 ]; then export DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1; fi
   exec dockerd \
     --host "unix://$dir/docker.sock" \
     --data-root "$dir/data" \
@@ -307,13 +310,9 @@ stop() {
   local t0 line kind rest
   t0=$(date +%s)
   if [ -f "$state/nodes.tsv" ] || ls -d "$state"/scl-n* >/dev/null 2>&1; then
-    for dir in "$state"/scl-n*; do
-      [ -d "$dir" ] || continue
-      [ -S "$dir/docker.sock" ] && curl -sf -m 10 --unix-socket "$dir/docker.sock" -XPOST 'http://d/swarm/leave?force=true' >/dev/null 2>&1 &
-    done
-    wait || true
-    for dir in "$state"/scl-n*; do [ -d "$dir" ] && kill_node "$dir" & done
-    wait || true
+    # Everything under the state dir is thrown away: no graceful stop (it waits out each container's stop timeout);
+    # the namespaces' and cgroups' processes are killed below.
+    for dir in "$state"/scl-n*; do [ -d "$dir" ] && kill_node "$dir" hard; done
   fi
   { grep -o " $state/[^ ]*" /proc/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   # Undo the recorded host changes in reverse order.
@@ -346,7 +345,11 @@ stop() {
   for name in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | grep -E '^scl-n[0-9]+-h' | cut -d@ -f1); do
     ip link delete "$name" 2>/dev/null || true
   done
-  if [ -f "$state/lock.pid" ]; then kill "$(cat "$state/lock.pid")" 2>/dev/null || true; fi
+  if [ -f "$state/lock.pid" ]; then
+    # The holder, or the flock still waiting in it.
+    pkill -P "$(cat "$state/lock.pid")" 2>/dev/null || true
+    kill "$(cat "$state/lock.pid")" 2>/dev/null || true
+  fi
   rm -rf "$state"
   log "stopped and removed $state in $(( $(date +%s) - t0 ))s"
 }

@@ -30,6 +30,7 @@ cleanup() {
     exit "$rc"
   fi
   echo "e2e cluster: tearing down"
+  bash scripts/e2e/registry.sh stop "$state" || true
   bash scripts/e2e/cluster.sh stop "$state" || echo "e2e cluster: teardown reported a problem (see above)" >&2
   echo "e2e cluster: total wall time $(( $(date +%s) - run_start ))s"
   exit "$rc"
@@ -39,4 +40,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 bash scripts/e2e/cluster.sh start "$state"
-SOPHIA_CLUSTER_STATE="$state" npx mocha --config test/e2e/.mocharc.cluster.json "$@"
+t=$(date +%s)
+registry="$(bash scripts/e2e/registry.sh start "$state")"
+echo "e2e cluster: registry https://${registry%% *} (htpasswd auth, TLS with the suite's CA in every node's certs.d) up in $(( $(date +%s) - t ))s"
+SOPHIA_CLUSTER_STATE="$state" SOPHIA_CLUSTER_REGISTRY="$registry" npx mocha --config test/e2e/.mocharc.cluster.json "$@"

@@ -18,6 +18,7 @@ import {
     imageBuild,
     networkSpec,
     randomPassword,
+    RegistryAuth,
     secretSpec,
     serviceSpec,
     TYPES,
@@ -95,6 +96,27 @@ export async function buildImage(
     // The tag names the final stage (aux IDs in the stream also name intermediate stages of multi-stage builds).
     const image = await docker.getImage(query.t).inspect();
     return image.Id;
+}
+
+/**
+ * Pushes a local image (its name carries the registry host) with the given credentials, as the provider does after
+ * a build; returns the manifest digest the registry reports.
+ */
+export async function pushImage(docker: Docker, name: string, auth: RegistryAuth): Promise<string> {
+    const stream = (await docker.getImage(name).push({ authconfig: auth })) as unknown as NodeJS.ReadableStream;
+    const out = await followProgress(docker, stream);
+    const digest = out.map((o) => o.aux?.Digest as string | undefined).find((d) => d);
+    if (!digest) {
+        throw new Error(`pushing ${name} to ${auth.serveraddress} reported no digest`);
+    }
+    return digest;
+}
+
+/** `repo@sha256:...` for a pushed `repo:tag` (the provider's `repoDigest`). */
+export function repoDigestOf(imageName: string, digest: string): string {
+    const slash = imageName.lastIndexOf("/");
+    const colon = imageName.lastIndexOf(":");
+    return `${colon > slash ? imageName.slice(0, colon) : imageName}@${digest}`;
 }
 
 /** Task summary for error messages: state, error and the last status message of each task of a service. */
@@ -216,8 +238,11 @@ export class EngineApplier {
                 return { id, state: { ...echo, name: spec.Name }, engineName: spec.Name as string };
             }
             case TYPES.service: {
-                const { spec, converge } = serviceSpec(resource.name, inputs);
-                const created = (await d.createService(spec)) as { id?: string; ID?: string };
+                const { spec, converge, auth } = serviceSpec(resource.name, inputs);
+                const created = (await (auth ? d.createService(auth, spec) : d.createService(spec))) as {
+                    id?: string;
+                    ID?: string;
+                };
                 const id = created.id ?? created.ID!;
                 this.log(`applier: service ${spec.Name} created (${id.slice(0, 12)})`);
                 const replicas = (spec.Mode as { Replicated?: { Replicas: number } }).Replicated?.Replicas;
@@ -237,6 +262,17 @@ export class EngineApplier {
                         this.log(`  ${build.imageName}: ${l}`);
                     }
                 });
+                if (build.push) {
+                    const t = Date.now();
+                    const digest = await pushImage(d, build.imageName, build.push);
+                    const repoDigest = repoDigestOf(build.imageName, digest);
+                    this.log(`applier: pushed ${repoDigest} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+                    return {
+                        id: imageId,
+                        state: { ...echo, imageName: build.imageName, baseImageName: build.imageName, repoDigest },
+                        engineName: build.imageName,
+                    };
+                }
                 // Unpushed, the provider's repoDigest is the local image id; Swarm runs an image id without a pull.
                 return {
                     id: imageId,

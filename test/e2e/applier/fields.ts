@@ -36,6 +36,7 @@ const updateShape: Shape = {
 /** `docker:index/service:Service` inputs. */
 export const SERVICE_SHAPE: Shape = {
     name: "leaf",
+    auth: obj({ serverAddress: "leaf", username: "leaf", password: "leaf" }),
     labels: labelList,
     mode: obj({ global: "leaf", replicated: obj({ replicas: "leaf" }) }),
     taskSpec: obj({
@@ -131,7 +132,7 @@ export const CONFIG_SHAPE: Shape = { name: "leaf", data: "leaf", dataRaw: "leaf"
 /** `docker:index/volume:Volume` inputs. */
 export const VOLUME_SHAPE: Shape = { name: "leaf", driver: "leaf", driverOpts: "map", labels: labelList };
 
-/** `docker:index/image:Image` inputs (local builds only: a registry push cannot happen here). */
+/** `docker:index/image:Image` inputs (a build, pushed when a registry is given and `skipPush` is not set). */
 export const IMAGE_SHAPE: Shape = {
     imageName: "leaf",
     skipPush: "leaf",

@@ -6,6 +6,7 @@ import { expect } from "chai";
 import * as path from "path";
 import { UnmappedFieldError } from "./fields";
 import { configSpec, imageBuild, networkSpec, randomPassword, secretSpec, serviceSpec, volumeSpec } from "./specs";
+import { repoDigestOf } from "./applier";
 
 /** A service shaped exactly like the dev plan's Postgres (SwarmService output), ids resolved. */
 function postgresInputs(): Record<string, any> {
@@ -209,7 +210,7 @@ describe("e2e applier: @pulumi/docker inputs -> Engine API specs", () => {
         expect(() => configSpec("c", { name: "x" })).to.throw(/exactly one of `data` and `dataRaw`/);
     });
 
-    it("builds images with the classic builder and never pushes", () => {
+    it("builds images with the classic builder, pushing only when a registry is given", () => {
         const root = "/repo";
         const b = imageBuild(
             "chat-cache-image",
@@ -233,9 +234,21 @@ describe("e2e applier: @pulumi/docker inputs -> Engine API specs", () => {
             buildargs: JSON.stringify({ BASE_IMAGE: "node:20" }),
             networkmode: "host",
         });
+        expect(b.push, "skipPush: no push").to.equal(undefined);
         expect(() => imageBuild("i", { imageName: "x:1", skipPush: false }, root, path.resolve)).to.throw(
-            /pushed to a registry/,
+            /`registry.server` is not set/,
         );
+        const pushed = imageBuild(
+            "i",
+            {
+                imageName: "reg.example:5443/sophia/chat-cache:1",
+                skipPush: false,
+                registry: { server: "reg.example:5443", username: "deploy", password: "pw" },
+            },
+            root,
+            path.resolve,
+        );
+        expect(pushed.push).to.deep.equal({ serveraddress: "reg.example:5443", username: "deploy", password: "pw" });
         expect(() =>
             imageBuild(
                 "i",
@@ -244,6 +257,18 @@ describe("e2e applier: @pulumi/docker inputs -> Engine API specs", () => {
                 path.resolve,
             ),
         ).to.throw(/BuildKit/);
+    });
+
+    it("hands a service's registry credentials to the engine (X-Registry-Auth)", () => {
+        const { auth } = serviceSpec("s", {
+            name: "chat-cache",
+            auth: { serverAddress: "reg.example:5443", username: "deploy", password: "pw" },
+            taskSpec: { containerSpec: { image: "reg.example:5443/sophia/chat-cache@sha256:ab" } },
+        });
+        expect(auth).to.deep.equal({ serveraddress: "reg.example:5443", username: "deploy", password: "pw" });
+        expect(repoDigestOf("reg.example:5443/sophia/chat-cache:1", "sha256:ab")).to.equal(
+            "reg.example:5443/sophia/chat-cache@sha256:ab",
+        );
     });
 
     it("generates real random passwords honouring length and character classes", () => {

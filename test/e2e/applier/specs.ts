@@ -171,8 +171,17 @@ function genericResources(g: Inputs | undefined): unknown[] | undefined {
 }
 
 /** The Engine API ServiceSpec for a `docker.Service`, plus the convergence wait the provider would do. */
+/** Registry credentials as the Engine API takes them (X-Registry-Auth). */
+export interface RegistryAuth {
+    serveraddress: string;
+    username: string;
+    password: string;
+}
+
 export interface MappedService {
     spec: Record<string, unknown>;
+    /** Credentials the manager hands to the nodes that pull the service's image (the provider's `auth`). */
+    auth?: RegistryAuth;
     converge?: { delayMs: number; timeoutMs: number };
 }
 
@@ -333,8 +342,12 @@ export function serviceSpec(name: string, inputs: Inputs): MappedService {
             }),
     });
     const cc = inputs.convergeConfig;
+    const a = inputs.auth;
     return {
         spec,
+        auth: a
+            ? { serveraddress: a.serverAddress, username: a.username ?? "", password: a.password ?? "" }
+            : undefined,
         converge: cc
             ? {
                   delayMs: durationMs(cc.delay ?? "7s") ?? 7000,
@@ -353,6 +366,8 @@ export interface MappedImageBuild {
     dockerfile: string;
     /** Query parameters of POST /build. */
     query: Record<string, string>;
+    /** Where the provider would push the built image (a registry is given and `skipPush` is not set). */
+    push?: RegistryAuth;
 }
 
 export function imageBuild(
@@ -366,10 +381,9 @@ export function imageBuild(
     if (!inputs.imageName) {
         throw new Error(`e2e applier: ${where}: \`imageName\` is required.`);
     }
-    if (inputs.skipPush === false || (inputs.skipPush === undefined && inputs.registry)) {
-        throw new Error(
-            `e2e applier: ${where}: the image would be pushed to a registry, which the e2e cannot reach; the e2e stack must set skipPush.`,
-        );
+    const pushes = inputs.skipPush === false || (inputs.skipPush !== true && inputs.registry);
+    if (pushes && !inputs.registry?.server) {
+        throw new Error(`e2e applier: ${where}: the image is to be pushed but \`registry.server\` is not set.`);
     }
     const b = inputs.build ?? {};
     if (b.builderVersion && b.builderVersion !== "BuilderV1") {
@@ -405,7 +419,11 @@ export function imageBuild(
     if (b.cacheFrom?.images?.length) {
         query.cachefrom = JSON.stringify(b.cacheFrom.images);
     }
-    return { imageName: inputs.imageName, context, dockerfile: rel, query };
+    const r = inputs.registry;
+    const push = pushes
+        ? { serveraddress: r.server as string, username: r.username ?? "", password: r.password ?? "" }
+        : undefined;
+    return { imageName: inputs.imageName, context, dockerfile: rel, query, push };
 }
 
 /** A real random password honouring the RandomPassword inputs (the provider's defaults: all classes on). */
