@@ -57,8 +57,9 @@ describe("metric names the rules and dashboards use", () => {
     });
 
     it("are request results the chat-cache actually counts", () => {
-        // app.ts counts "hit", "stale", "error" literally and the other statuses as status.toLowerCase().
-        const app = fs.readFileSync(path.join(__dirname, "../../../runtime/chat-cache/src/app.ts"), "utf8");
+        // The completions pipeline counts "hit", "stale", "error" literally and the other statuses as status.toLowerCase().
+        const src = path.join(__dirname, "../../../runtime/chat-cache/src");
+        const app = ["app.ts", "pipeline.ts"].map((f) => fs.readFileSync(path.join(src, f), "utf8")).join("\n");
         for (const result of [...CHAT_CACHE_HIT_RESULTS, CHAT_CACHE_ERROR_RESULT, "miss", "bypass"]) {
             expect(app.includes(`count("${result}"`) || app.includes(`"${result.toUpperCase()}"`), result).to.equal(
                 true,
