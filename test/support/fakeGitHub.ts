@@ -15,7 +15,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { readFileSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes, verify } from "node:crypto";
 import { listenLoopback } from "./loopbackServer";
 import { cliArg as arg, serveUntilSignal } from "./standalone";
 // libsodium-wrappers: CommonJS build (its ESM entry is broken).
@@ -61,6 +61,18 @@ export interface Call {
     status: number;
     /** Epoch ms when the answer was sent. */
     at: number;
+    /** The token the request authenticated with (fakes only; tests check which token was used). */
+    token?: string;
+}
+
+/** A GitHub App the fake knows: installation tokens are issued to JWTs signed with its key. */
+export interface FakeGitHubApp {
+    id: number;
+    installationId: number;
+    /** PEM public key matching the App's private key. */
+    publicKeyPem: string;
+    /** Lifetime of an installation token; GitHub's is one hour. */
+    tokenTtlMs?: number;
 }
 
 export interface FakeGitHubOptions {
@@ -73,6 +85,8 @@ export interface FakeGitHubOptions {
     rateLimit?: number;
     /** Secondary limit in points per rolling minute; default 900 (GitHub's REST limit). */
     secondaryPointsPerMinute?: number;
+    /** Accept GitHub App installation tokens (`POST /app/installations/{id}/access_tokens`). */
+    app?: FakeGitHubApp;
 }
 
 export type ScopeRef =
@@ -89,10 +103,21 @@ export interface FakeGitHub {
     primaryPointsUsed(): number;
     /** Requests refused for the secondary limit so far. */
     secondaryLimited(): number;
+    /** Installation tokens issued, in order, with their expiry (epoch ms). */
+    readonly installationTokens: { token: string; expiresAt: number }[];
     addOrg(org: string): void;
     addRepo(owner: string, repo: string, opts?: { private?: boolean; environments?: string[] }): number;
     /** Out-of-band write (as a human or another tool would do it). */
-    setSecret(ref: ScopeRef, name: string, value: string, extra?: { visibility?: string; selected?: number[] }): void;
+    setSecret(
+        ref: ScopeRef,
+        name: string,
+        value: string,
+        extra?: {
+            visibility?: string;
+            selected?: number[];
+            /** ISO time instead of "now" (bulk seeding). */ at?: string;
+        },
+    ): void;
     deleteSecret(ref: ScopeRef, name: string): void;
     /** Decrypted value of a secret, or undefined. */
     value(ref: ScopeRef, name: string): string | undefined;
@@ -126,6 +151,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
     let lastStamp = 0;
     const resetAt = Math.floor(Date.now() / 1000) + 3600;
     const secondaryLimit = opts.secondaryPointsPerMinute ?? 900;
+    const installationTokens: { token: string; expiresAt: number }[] = [];
     const secondaryWindow: { at: number; points: number }[] = [];
     let secondaryLimitedCount = 0;
 
@@ -248,8 +274,13 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
             }
             return send(res, 404, { message: "Not Found" });
         }
+        const appRoute = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(p);
+        if (appRoute && method === "POST") return issueInstallationToken(req, res, Number(appRoute[1]));
         const auth = req.headers.authorization ?? "";
-        if (auth !== `token ${token}` && auth !== `Bearer ${token}`)
+        const presented = auth.replace(/^(token|bearer)\s+/i, "");
+        const issued = installationTokens.find((t) => t.token === presented);
+        const valid = presented === token || (issued !== undefined && issued.expiresAt > Date.now());
+        if (!valid)
             return send(res, 401, { message: "Bad credentials", documentation_url: "https://docs.github.com/rest" });
         const now = Date.now();
         while (secondaryWindow.length && secondaryWindow[0].at <= now - 60_000) secondaryWindow.shift();
@@ -393,6 +424,37 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         return send(res, 404, { message: "Not Found" });
     }
 
+    /** Verifies the App JWT (RS256, iss = app id, not expired) as GitHub does, then issues a `ghs_` token. */
+    function issueInstallationToken(req: IncomingMessage, res: ServerResponse, installationId: number): void {
+        const app = opts.app;
+        const jwt = String(req.headers.authorization ?? "").replace(/^bearer\s+/i, "");
+        const [h, pl, sig] = jwt.split(".");
+        let ok: boolean;
+        let claims: { iss?: unknown; exp?: number; iat?: number } = {};
+        try {
+            claims = JSON.parse(Buffer.from(pl, "base64url").toString("utf8"));
+            ok =
+                !!app &&
+                JSON.parse(Buffer.from(h, "base64url").toString("utf8")).alg === "RS256" &&
+                verify("RSA-SHA256", Buffer.from(`${h}.${pl}`), app.publicKeyPem, Buffer.from(sig, "base64url"));
+        } catch {
+            ok = false;
+        }
+        const now = Math.floor(Date.now() / 1000);
+        if (!ok || String(claims.iss) !== String(app!.id) || !claims.exp || claims.exp < now)
+            return send(res, 401, { message: "A JSON web token could not be decoded" });
+        if (installationId !== app!.installationId) return send(res, 404, { message: "Not Found" });
+        const expiresAt = Date.now() + (app!.tokenTtlMs ?? 3_600_000);
+        const t = `ghs_${randomBytes(27).toString("base64url").replace(/[-_]/g, "x").slice(0, 36)}`;
+        installationTokens.push({ token: t, expiresAt });
+        send(res, 201, {
+            token: t,
+            expires_at: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, "Z"),
+            permissions: { secrets: "write", metadata: "read" },
+            repository_selection: "all",
+        });
+    }
+
     const server = http.createServer((req, res) => {
         res.on("finish", () =>
             calls.push({
@@ -400,6 +462,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
                 path: (req.url ?? "").split("?")[0],
                 status: res.statusCode,
                 at: Date.now(),
+                token: String(req.headers.authorization ?? "").replace(/^(token|bearer)\s+/i, "") || undefined,
             }),
         );
         // Read the whole request first: answering before the request is consumed stalls keep-alive connections.
@@ -420,6 +483,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         calls,
         primaryPointsUsed: () => (opts.rateLimit ?? 5000) - remaining,
         secondaryLimited: () => secondaryLimitedCount,
+        installationTokens,
         addOrg: (org) => void orgs.add(org),
         addRepo(owner, name, o = {}) {
             const r: Repo = {
@@ -434,7 +498,7 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
         },
         setSecret(ref, name, value, extra = {}) {
             const st = store(storeKey(ref));
-            const now = stamp();
+            const now = extra.at ?? stamp();
             const prev = st.secrets.get(name.toUpperCase());
             st.secrets.set(name.toUpperCase(), {
                 value,

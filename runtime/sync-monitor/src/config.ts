@@ -7,11 +7,15 @@ import YAML from "yaml";
 import { ConfigError } from "./errors";
 import { loadAttestations } from "./attestations";
 import { parseSyncConfig, SyncConfigError, type SyncConfig } from "./syncConfig";
+import type { GitHubAppCredentials } from "./githubAppAuth";
 
 /** Everything main.ts needs to build the clients. */
 export interface Config {
     readonly githubApiUrl: string;
-    readonly githubToken: string;
+    /** A token (`GITHUB_TOKEN_FILE`); exactly one of this and {@link githubApp}. */
+    readonly githubToken?: string;
+    /** GitHub App installation (`GITHUB_APP_ID`, `GITHUB_APP_INSTALLATION_ID`, `GITHUB_APP_PRIVATE_KEY_FILE`). */
+    readonly githubApp?: GitHubAppCredentials;
     readonly pulumiBackendUrl: string;
     readonly pulumiAccessToken: string;
     readonly databaseUrl: string;
@@ -30,16 +34,56 @@ export interface Config {
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Reads the file named by `fileVar`. As in chat-cache, a variable set to "" or naming an empty file is an error: an
+ * empty secret file is a deployment mistake, not "no secret" (unset the variable for that).
+ */
 function readSecretFile(env: Env, fileVar: string): string | undefined {
     const path = env[fileVar];
-    if (!path) return undefined;
+    if (path === undefined) return undefined;
+    if (path.trim() === "")
+        throw new ConfigError(`${fileVar} is set but empty; point it at a file or unset ${fileVar}.`);
+    let text: string;
     try {
-        return readFileSync(path, "utf8").replace(/\r?\n$/, "");
+        text = readFileSync(path, "utf8").replace(/\r?\n$/, "");
     } catch (e) {
         throw new ConfigError(
             `${fileVar}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? "error"}); point it at a readable file.`,
         );
     }
+    if (text.trim() === "")
+        throw new ConfigError(
+            `${fileVar} points at ${path}, which is empty. Put the secret in it or unset ${fileVar}.`,
+        );
+    return text;
+}
+
+/** GitHub App credentials when any `GITHUB_APP_*` variable is set; all three are then required. */
+function githubApp(env: Env): GitHubAppCredentials | undefined {
+    const id = secret(env, "GITHUB_APP_ID", false);
+    const installation = secret(env, "GITHUB_APP_INSTALLATION_ID", false);
+    const key = secret(env, "GITHUB_APP_PRIVATE_KEY", false);
+    if (id === undefined && installation === undefined && key === undefined) return undefined;
+    const missing = [
+        id === undefined ? "GITHUB_APP_ID" : "",
+        installation === undefined ? "GITHUB_APP_INSTALLATION_ID" : "",
+        key === undefined ? "GITHUB_APP_PRIVATE_KEY_FILE" : "",
+    ].filter(Boolean);
+    if (missing.length)
+        throw new ConfigError(
+            `GitHub App authentication needs GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE; ${missing.join(", ")} ${missing.length > 1 ? "are" : "is"} not set.`,
+        );
+    if (!/^\d+$/.test(id!))
+        throw new ConfigError('GITHUB_APP_ID must be the App\'s numeric id (App settings, "App ID").');
+    if (!/^\d+$/.test(installation!))
+        throw new ConfigError(
+            "GITHUB_APP_INSTALLATION_ID must be the numeric installation id (the number at the end of the installation's settings URL).",
+        );
+    if (!/-----BEGIN (RSA )?PRIVATE KEY-----/.test(key!))
+        throw new ConfigError(
+            "GITHUB_APP_PRIVATE_KEY_FILE must hold the App's PEM private key as GitHub downloads it (-----BEGIN RSA PRIVATE KEY-----).",
+        );
+    return { appId: id!, installationId: Number(installation), privateKey: key! };
 }
 
 /** A secret from `NAME_FILE` (preferred) or `NAME`. */
@@ -145,7 +189,16 @@ export function loadConfig(env: Env = process.env): Config {
     const port = Number(portText);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new ConfigError(`PORT must be an integer 0-65535 (got ${JSON.stringify(portText)}).`);
-    const githubToken = secret(env, "GITHUB_TOKEN", true)!;
+    const app = githubApp(env);
+    const githubToken = secret(env, "GITHUB_TOKEN", false);
+    if (app && githubToken !== undefined)
+        throw new ConfigError(
+            "Both GITHUB_TOKEN(_FILE) and GITHUB_APP_* are set; choose one way to authenticate to GitHub and unset the other.",
+        );
+    if (!app && githubToken === undefined)
+        throw new ConfigError(
+            "GITHUB_TOKEN is not set; set GITHUB_TOKEN_FILE to a file holding a token, or authenticate as a GitHub App with GITHUB_APP_ID, GITHUB_APP_INSTALLATION_ID and GITHUB_APP_PRIVATE_KEY_FILE.",
+        );
     const pulumiAccessToken = secret(env, "PULUMI_ACCESS_TOKEN", true)!;
     const adminToken = secret(env, "SYNC_ADMIN_TOKEN", false);
     if (adminToken !== undefined && adminToken.length < 16)
@@ -157,6 +210,7 @@ export function loadConfig(env: Env = process.env): Config {
     return {
         githubApiUrl: url(env, "GITHUB_API_URL", "https://api.github.com")!,
         githubToken,
+        githubApp: app,
         pulumiBackendUrl: url(env, "PULUMI_BACKEND_URL", "https://api.pulumi.com")!,
         pulumiAccessToken,
         databaseUrl: dbUrl,
@@ -168,7 +222,8 @@ export function loadConfig(env: Env = process.env): Config {
         sync,
         attestationsFile,
         secrets: [
-            githubToken,
+            ...(githubToken ? [githubToken] : []),
+            ...(app ? [app.privateKey] : []),
             pulumiAccessToken,
             hmacText.trim(),
             dbUrl,

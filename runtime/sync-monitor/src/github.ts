@@ -74,7 +74,10 @@ export function countsSince(a: RequestCounts, b: RequestCounts): RequestCounts {
 
 export interface OctokitOptions {
     readonly baseUrl: string;
-    readonly token: string;
+    /** A personal or fine-grained token; exactly one of `token` and `tokenSource`. */
+    readonly token?: string;
+    /** Supplies a current token per request (GitHub App installation tokens, renewed before they expire). */
+    readonly tokenSource?: { token(): Promise<string> };
     readonly metrics?: Metrics;
     /** Counts requests and rate-limit points. */
     readonly accounting?: RequestAccounting;
@@ -109,8 +112,10 @@ export function createOctokit(o: OctokitOptions): GitHubOctokit {
             o.onLimit?.({ kind, retryAfterSeconds: retryAfter, route: `${options.method} ${options.url}`, retrying });
             return retrying;
         };
+    if ((o.token === undefined) === (o.tokenSource === undefined))
+        throw new Error("createOctokit needs exactly one of token and tokenSource.");
     const octokit = new ThrottledOctokit({
-        auth: o.token,
+        ...(o.token !== undefined ? { auth: o.token } : {}),
         baseUrl: o.baseUrl.replace(/\/+$/, ""),
         userAgent: "sophia-sync-monitor",
         request: { headers: { "x-github-api-version": "2022-11-28" } },
@@ -130,7 +135,12 @@ export function createOctokit(o: OctokitOptions): GitHubOctokit {
             retryAfterBaseValue: o.retryAfterBaseMs ?? 1000,
         },
     } as ConstructorParameters<typeof ThrottledOctokit>[0]);
-    const { metrics, accounting, pacer } = o;
+    const { metrics, accounting, pacer, tokenSource } = o;
+    if (tokenSource) {
+        octokit.hook.before("request", async (options) => {
+            options.headers.authorization = `token ${await tokenSource.token()}`;
+        });
+    }
     // Innermost hook: runs once per HTTP attempt (retries included), so pacing and accounting see every request.
     octokit.hook.wrap("request", async (request, options) => {
         const method = String(options.method);

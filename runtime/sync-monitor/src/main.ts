@@ -19,6 +19,7 @@ import { ExposureScanner } from "./exposure";
 import { createEscClient } from "./escSource";
 import { createOctokit, GitHubSecrets, RequestAccounting } from "./github";
 import { PostgresListCache } from "./listCache";
+import { InstallationTokenSource } from "./githubAppAuth";
 import { ReadPacer } from "./readPacer";
 import { Ledger } from "./ledger";
 import { Alerter } from "./alerts";
@@ -47,9 +48,18 @@ async function main(): Promise<number> {
     const registry = new Registry();
     const metrics = createMetrics(registry);
     const accounting = new RequestAccounting();
+    // A GitHub App authenticates with installation tokens renewed before expiry; each new token is redacted at once.
+    const tokenSource = config.githubApp
+        ? new InstallationTokenSource({
+              baseUrl: config.githubApiUrl,
+              app: config.githubApp,
+              clock: systemClock,
+              onToken: (t) => redactor.register(t),
+          })
+        : undefined;
     const octokit = createOctokit({
         baseUrl: config.githubApiUrl,
-        token: config.githubToken,
+        ...(tokenSource ? { tokenSource } : { token: config.githubToken }),
         metrics,
         accounting,
         pacer: new ReadPacer(config.sync.github.readsPerMinute, systemClock),

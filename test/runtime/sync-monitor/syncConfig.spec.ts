@@ -206,7 +206,7 @@ describe("sync-monitor config", () => {
                 "GITHUB_TOKEN_FILE: cannot read /nonexistent/gh",
             ],
             ["no HMAC key", { SYNC_HMAC_KEY_FILE: undefined }, "SYNC_HMAC_KEY_FILE is not set"],
-            ["a short HMAC key", { SYNC_HMAC_KEY_FILE: "" }, "SYNC_HMAC_KEY_FILE is not set"],
+            ["an empty SYNC_HMAC_KEY_FILE", { SYNC_HMAC_KEY_FILE: "" }, "SYNC_HMAC_KEY_FILE is set but empty"],
             ["no database", { DATABASE_URL: undefined }, "DATABASE_URL is not set"],
             [
                 "a non-postgres database URL",
