@@ -18,6 +18,7 @@ import {
     Redis,
     RuntimeImage,
     SecretConfigKey,
+    SERVICE_NAMES,
     STACK_CONFIG_KEYS,
     StackConfig,
     StackConfigError,
@@ -25,6 +26,7 @@ import {
     SyncMonitor,
 } from "./components";
 import { JOBS, monitoringResources, MonitoringStack, ScrapeTarget } from "./components/monitoring";
+import { SYNC_MONITOR_PATHS } from "./runtime/sync-monitor/src/contract";
 import { renderSyncConfig } from "./runtime/sync-monitor/src/syncConfig";
 
 const config = new pulumi.Config(PROJECT);
@@ -96,7 +98,7 @@ const common = { endpointMode: stack.endpointMode, converge: stack.converge };
 
 // Data services.
 const redisPassword = secret("redisPassword", { generate: 32, requiredFor: "Redis" })!;
-const redis = new Redis("redis", {
+const redis = new Redis(SERVICE_NAMES.redis, {
     ...common,
     image: stack.redis.image,
     resources: stack.redis.resources,
@@ -109,7 +111,7 @@ const redis = new Redis("redis", {
 });
 
 const postgresPassword = secret("postgresPassword", { generate: 32, requiredFor: "Postgres" })!;
-const postgres = new Postgres("postgres", {
+const postgres = new Postgres(SERVICE_NAMES.postgres, {
     ...common,
     image: stack.postgres.image,
     resources: stack.postgres.resources,
@@ -178,10 +180,10 @@ const registryAuth =
         : undefined;
 
 const cc = stack.runtime.chatCache;
-const chatCacheImage = cc && buildImage("chat-cache");
+const chatCacheImage = cc && buildImage(SERVICE_NAMES.chatCache);
 const chatCache =
     cc &&
-    new ChatCache("chat-cache", {
+    new ChatCache(SERVICE_NAMES.chatCache, {
         ...common,
         image: chatCacheImage!.repoDigest,
         resources: cc.resources,
@@ -203,9 +205,9 @@ const scrapeTargets: ScrapeTarget[] = [
     ...stack.services
         .filter((s) => s.metricsPath)
         .map((s) => ({ job: s.name, serviceName: s.name, port: s.port, path: s.metricsPath })),
-    ...(cc ? [{ job: JOBS.chatCache, serviceName: "chat-cache", port: cc.port }] : []),
+    ...(cc ? [{ job: JOBS.chatCache, serviceName: SERVICE_NAMES.chatCache, port: cc.port }] : []),
     ...(stack.github.sync
-        ? [{ job: JOBS.syncMonitor, serviceName: "sync-monitor", port: stack.runtime.syncMonitor.port }]
+        ? [{ job: JOBS.syncMonitor, serviceName: SERVICE_NAMES.syncMonitor, port: stack.runtime.syncMonitor.port }]
         : []),
 ];
 const m = stack.monitoring;
@@ -226,9 +228,9 @@ const monitoring = m.enabled
           grafanaAdminPassword: m.grafana
               ? secret("grafanaAdminPassword", { generate: 24, requiredFor: "Grafana" })
               : undefined,
-          redis: { serviceName: "redis", port: redis.port, password: redisPassword },
+          redis: { serviceName: SERVICE_NAMES.redis, port: redis.port, password: redisPassword },
           postgres: {
-              serviceName: "postgres",
+              serviceName: SERVICE_NAMES.postgres,
               port: postgres.port,
               user: postgres.user,
               database: postgres.database,
@@ -279,10 +281,10 @@ if (sync && stack.github.manageSecrets && !githubToken) {
     pulumi.log.info(`No \`${PROJECT}:githubToken\` configured: GitHub Actions secrets are not managed by this stack.`);
 }
 const sm = stack.runtime.syncMonitor;
-const syncMonitorImage = sync && buildImage("sync-monitor");
+const syncMonitorImage = sync && buildImage(SERVICE_NAMES.syncMonitor);
 const syncMonitor =
     sync &&
-    new SyncMonitor("sync-monitor", {
+    new SyncMonitor(SERVICE_NAMES.syncMonitor, {
         ...common,
         image: syncMonitorImage!.repoDigest,
         resources: sm.resources,
@@ -313,8 +315,8 @@ const syncMonitor =
 
 const published = [
     ...stack.services.map((s) => ({ name: s.name, ports: s.publish })),
-    { name: "redis", ports: stack.redis.publish },
-    { name: "postgres", ports: stack.postgres.publish },
+    { name: SERVICE_NAMES.redis, ports: stack.redis.publish },
+    { name: SERVICE_NAMES.postgres, ports: stack.postgres.publish },
 ].flatMap(({ name, ports: list }) => list.map((p) => [`${name}:${p.target}`, `${publicHost}:${p.published}`]));
 const url = (port: number | undefined, p = "") => (port ? `http://${publicHost}:${port}${p}` : undefined);
 
@@ -335,13 +337,14 @@ export const publishedEndpoints = Object.fromEntries(published);
 export const dataTuning = { postgres: postgres.settings, redisMaxmemoryBytes: redis.maxmemoryBytes };
 /** chat-cache's OpenAI-compatible base URL (clients set it as baseURL). */
 export const chatCacheEndpoint = cc
-    ? (url(cc.publish, "/v1") ?? pulumi.interpolate`http://chat-cache:${cc.port}/v1`)
+    ? (url(cc.publish, "/v1") ?? `http://${SERVICE_NAMES.chatCache}:${cc.port}/v1`)
     : undefined;
 /** Grafana, where published. */
 export const grafanaUrl = monitoring && m.grafana ? (url(m.publish.grafana) ?? monitoring.grafanaUrl) : undefined;
 /** The sync-monitor's health report. */
 export const syncMonitorHealthUrl = sync
-    ? (url(sm.publish, "/api/v1/secret-sync/health") ?? `http://sync-monitor:${sm.port}/api/v1/secret-sync/health`)
+    ? (url(sm.publish, SYNC_MONITOR_PATHS.syncHealth) ??
+      `http://${SERVICE_NAMES.syncMonitor}:${sm.port}${SYNC_MONITOR_PATHS.syncHealth}`)
     : undefined;
 /** Digests of the images this stack built. */
 export const imageDigests = {

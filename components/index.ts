@@ -3,6 +3,7 @@ export * from "./pgtune";
 export * from "./postgres";
 export * from "./redis";
 export * from "./redisTuning";
+export * from "./serviceNames";
 export * from "./stackConfig";
 export * from "./swarmObjects";
 export * from "./swarmService";

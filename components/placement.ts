@@ -1,10 +1,2 @@
-/** Swarm placement rules shared by the components and the policy pack (pure module, no provider SDK). */
-
-/**
- * True for a spread descriptor Swarm's scheduler acts on. Swarm only honours descriptors that start with
- * `node.labels.` or `engine.labels.`; anything else (such as the CLI's `spread=node.labels.zone`, which the provider
- * passes through verbatim) is accepted by the API and silently does nothing.
- */
-export function isHonouredSpreadDescriptor(descriptor: unknown): boolean {
-    return typeof descriptor === "string" && /^(node|engine)\.labels\.[^\s=]+$/i.test(descriptor);
-}
+/** Swarm placement rules: they live with the policy pack (policies/lib/rules/spread.ts), which ships them. */
+export * from "../policies/lib/rules/spread";

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { SERVICE_NAMES } from "./serviceNames";
 import { pgSettingsToArgs, pgShmBytes, pgTune, PgSettings } from "./pgtune";
 import { ConvergeArgs, PublishedPortArgs, SwarmService } from "./swarmService";
 import { ResolvedResources } from "./tiers";
@@ -61,7 +62,7 @@ export class Postgres extends pulumi.ComponentResource {
 
     constructor(name: string, args: PostgresArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("sophia:swarm:Postgres", name, {}, opts);
-        const serviceName = args.serviceName ?? "postgres";
+        const serviceName = args.serviceName ?? SERVICE_NAMES.postgres;
         this.user = args.user ?? "sophia";
         this.database = args.database ?? "sophia_ai";
         const memoryBytes = args.resources.limits.memoryBytes;

@@ -1,5 +1,6 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import { SERVICE_NAMES } from "./serviceNames";
 import { defaultRedisMaxmemory, redisMaxmemoryFits, redisServerArgs } from "./redisTuning";
 import { ConvergeArgs, PublishedPortArgs, SwarmService } from "./swarmService";
 import { ResolvedResources } from "./tiers";
@@ -46,7 +47,7 @@ export class Redis extends pulumi.ComponentResource {
 
     constructor(name: string, args: RedisArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("sophia:swarm:Redis", name, {}, opts);
-        const serviceName = args.serviceName ?? "redis";
+        const serviceName = args.serviceName ?? SERVICE_NAMES.redis;
         const limit = args.resources.limits.memoryBytes;
         this.maxmemoryBytes = args.maxmemoryBytes ?? defaultRedisMaxmemory(limit);
         this.evictionPolicy = args.evictionPolicy ?? "allkeys-lru";

@@ -15,6 +15,9 @@ import { buildPrometheusConfig, ScrapeTarget } from "../components/monitoring/pr
 import { toYaml } from "../components/monitoring/render";
 import { buildRuleFiles, resolveRuleOptions } from "../components/monitoring/rules";
 import { renderRunbook } from "../components/monitoring/runbook";
+import { SERVICE_NAMES } from "../components/serviceNames";
+import { CHAT_CACHE_DEFAULT_PORT } from "../runtime/chat-cache/src/contract";
+import { SYNC_MONITOR_DEFAULT_PORT } from "../runtime/sync-monitor/src/contract";
 
 function write(file: string, text: string): void {
     fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -29,8 +32,8 @@ function check(cmd: string, args: string[], cwd: string): boolean {
 
 function render(dir: string): number {
     const targets: ScrapeTarget[] = [
-        { job: JOBS.chatCache, serviceName: "chat-cache", port: 8080 },
-        { job: JOBS.syncMonitor, serviceName: "sync-monitor", port: 9091 },
+        { job: JOBS.chatCache, serviceName: SERVICE_NAMES.chatCache, port: CHAT_CACHE_DEFAULT_PORT },
+        { job: JOBS.syncMonitor, serviceName: SERVICE_NAMES.syncMonitor, port: SYNC_MONITOR_DEFAULT_PORT },
         { job: JOBS.alertmanager, serviceName: "alertmanager", port: 9093 },
         { job: JOBS.nodeExporter, serviceName: "node-exporter", port: 9100 },
         { job: JOBS.cadvisor, serviceName: "cadvisor", port: 8080 },

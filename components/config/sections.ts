@@ -5,6 +5,7 @@ import { parseSyncConfig, SyncConfig, SyncConfigError } from "../../runtime/sync
 import { CHAT_CACHE_DEFAULT_PORT } from "../../runtime/chat-cache/src/contract";
 import { SYNC_MONITOR_DEFAULT_PORT } from "../../runtime/sync-monitor/src/contract";
 import { DEFAULT_MONITORING_IMAGES, MonitoringImages } from "../monitoring/images";
+import { SERVICE_NAMES } from "../serviceNames";
 import { DEFAULT_CONVERGE } from "../swarmService";
 import { duration, flag, httpUrl, imageRef, memorySize, plainEnv, port, stringList, text, wholeNumber } from "./fields";
 import { fix } from "./issues";
@@ -104,7 +105,20 @@ export const appServiceEntry = z
 /** `sophia-infra:services`. */
 export const servicesSection = z
     .array(appServiceEntry, { error: fix("Set it to a list of service entries.") })
-    .superRefine(uniqueNames("Service names are DNS names on the overlay; make them unique."));
+    .superRefine(uniqueNames("Service names are DNS names on the overlay; make them unique."))
+    .superRefine((list, ctx) => {
+        const platform: readonly string[] = Object.values(SERVICE_NAMES);
+        list.forEach((s, i) => {
+            if (platform.includes(s.name)) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: [i, "name"],
+                    input: undefined,
+                    message: `is "${s.name}", the name of a platform service. Service names are DNS names on the overlay; pick another.`,
+                });
+            }
+        });
+    });
 
 /** The Redis eviction policies a cache may use. */
 export const EVICTION_POLICIES = [

@@ -1,3 +1,5 @@
+import { runtime } from "@pulumi/pulumi";
+
 /**
  * Which property paths held secret values in an exported document. The engine hands policies plain values (secrets
  * unwrapped), so only the offline checker, reading a `pulumi stack export` or plan, can tell whether a value was
@@ -15,9 +17,9 @@ export function knownSecretPaths(props: object): ReadonlySet<string> | undefined
     return secretPaths.get(props);
 }
 
-/** Pulumi's marker key for secret values in serialized state (`{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ...}`). */
-export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** Pulumi's marker key for secret values in serialized state, and its value (as the SDK exports them). */
+export const SECRET_SIG_KEY = runtime.specialSigKey;
+export const SECRET_SIG = runtime.specialSecretSig;
 
 /** True for a serialized secret value (`ciphertext`, `plaintext` or `value` beside the signature). */
 export function isSerializedSecret(v: unknown): v is Record<string, unknown> {

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { SWARM_VXLAN_OPTION, VXLAN_IGNORE_CHANGES_PATH } from "../../components/networkOptions";
+import { SWARM_VXLAN_OPTION, VXLAN_IGNORE_CHANGES_PATH } from "../lib/rules/networkOptions";
 import { validateTypes } from "../lib/policy";
 import { NETWORK } from "../lib/types";
 

@@ -1,5 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { isHonouredSpreadDescriptor } from "../../components/placement";
+import { isHonouredSpreadDescriptor } from "../lib/rules/spread";
 import { validateService } from "../lib/policy";
 
 /** Checks that spread preferences are descriptors Swarm acts on (the provider passes them through verbatim). */

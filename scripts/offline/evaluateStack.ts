@@ -4,9 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { resolveStackConfig, ResolvedStackConfig } from "./stackFiles";
 
-/** Pulumi's marker for a secret value inside serialized properties. */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-export const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+/** Pulumi's marker for a secret value inside serialized properties (key and value, as the SDK exports them). */
+export const SECRET_SIG = pulumi.runtime.specialSigKey;
+export const SECRET_SIG_VALUE = pulumi.runtime.specialSecretSig;
 
 /** One resource the program registered, shaped like an entry of `pulumi stack export`'s `deployment.resources`. */
 export interface PlannedResource {

@@ -1,104 +1,105 @@
+/**
+ * The pack as `pulumi policy publish` would ship it: `npm pack` of policies/, unpacked into a temp directory outside
+ * the checkout, its declared dependencies installed there, then loaded and run (through its own offline runner, as
+ * the engine cannot run here) against the dev and prod plans. It must load nothing from the repository and judge the
+ * plans exactly as the in-repo pack does.
+ */
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { parse } from "yaml";
-import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { packArgs, PACK_NAME, policies } from "../../policies/policies";
-import { resourceArgs, runResourcePolicy, runStackPolicy } from "./util";
+import { checkFile } from "../../policies/offline/check";
 
-const PACK_DIR = path.resolve(__dirname, "../../policies");
-const AREAS = ["network", "service", "data", "github", "stack"];
+const ROOT = path.resolve(__dirname, "../..");
+const STACKS = ["dev", "prod"];
 
-describe("policy pack", () => {
-    it("is named as in PulumiPolicy.yaml, runs on nodejs and is advisory unless a policy says otherwise", () => {
-        const manifest = parse(fs.readFileSync(path.join(PACK_DIR, "PulumiPolicy.yaml"), "utf8"));
-        expect(manifest).to.include({ name: PACK_NAME, runtime: "nodejs" });
-        expect(manifest.description).to.be.a("string").and.not.equal("");
-        expect(packArgs.enforcementLevel).to.equal("advisory");
-    });
+function run(cmd: string, args: string[], cwd: string): string {
+    const r = spawnSync(cmd, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    if (r.status !== 0) {
+        throw new Error(`${cmd} ${args.join(" ")} failed (exit ${r.status}):\n${r.stderr}`);
+    }
+    return r.stdout;
+}
 
-    it("has a package.json with a version (PolicyPack refuses to start without one), its SDK deps and a lock file", () => {
-        const pkg = JSON.parse(fs.readFileSync(path.join(PACK_DIR, "package.json"), "utf8"));
-        expect(pkg.version).to.match(/^\d+\.\d+\.\d+$/);
-        expect(pkg.dependencies).to.have.keys("@pulumi/policy", "@pulumi/pulumi");
-        const lock = JSON.parse(fs.readFileSync(path.join(PACK_DIR, "package-lock.json"), "utf8"));
-        expect(lock.packages[""].dependencies).to.deep.equal(pkg.dependencies);
-        expect(lock.packages).to.have.property("node_modules/@pulumi/policy");
-    });
+describe("policy pack, packed and installed outside the checkout", function () {
+    this.timeout(600000);
+    let tmp: string;
+    let packDir: string;
+    const plans: Record<string, string> = {};
 
-    it("index.ts only assembles the pack from ./policies", () => {
-        const code = fs.readFileSync(path.join(PACK_DIR, "index.ts"), "utf8").replace(/^\s*\/\/.*$/gm, "");
-        expect(code.match(/^import .*$/gm)).to.deep.equal([
-            'import { PolicyPack } from "@pulumi/policy";',
-            'import { packArgs, PACK_NAME } from "./policies";',
-        ]);
-        expect(code.match(/new PolicyPack\(/g)).to.have.length(1);
-    });
-
-    it("lists every policy file exactly once, one policy per file named after it", () => {
-        const files = AREAS.flatMap((area) => fs.readdirSync(path.join(PACK_DIR, area)).map((f) => `${area}/${f}`));
-        expect(files.length).to.equal(policies.length);
-        for (const file of files) {
-            // eslint-disable-next-line @typescript-eslint/no-require-imports -- each policy file is loaded by path
-            const exported = Object.values(require(path.join(PACK_DIR, file)) as Record<string, unknown>);
-            const inFile = exported.filter((v) => policies.includes(v as never));
-            expect(inFile, file).to.have.length(1);
-            const camel = path.basename(file, ".ts");
-            const kebab = camel.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-            expect((inFile[0] as { name: string }).name, file).to.equal(kebab);
+    before(() => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-pack-"));
+        expect(path.relative(ROOT, tmp).startsWith("..")).to.equal(true);
+        for (const stack of STACKS) {
+            plans[stack] = path.join(tmp, `${stack}.plan.json`);
+            const doc = run(
+                process.execPath,
+                ["-r", "ts-node/register/transpile-only", "scripts/policyCheckPlans.ts", "--emit", stack],
+                ROOT,
+            );
+            fs.writeFileSync(plans[stack], doc);
         }
+        const tarball = run("npm", ["pack", "--silent", "--pack-destination", tmp], path.join(ROOT, "policies")).trim();
+        run("tar", ["-xzf", path.join(tmp, tarball.split("\n").pop()!), "-C", tmp], tmp);
+        packDir = path.join(tmp, "package");
+        run(
+            "npm",
+            ["install", "--omit=dev", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"],
+            packDir,
+        );
     });
 
-    it("has unique names, none reserved, and no enforcementLevel in any config schema (the CLI rejects both)", () => {
-        const names = policies.map((p) => p.name);
-        expect(new Set(names).size).to.equal(names.length);
-        expect(names).to.not.include("all");
-        for (const p of policies) {
-            expect(p.configSchema?.properties ?? {}, p.name).to.not.have.property("enforcementLevel");
+    after(() => {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it("ships the pack's files: PulumiPolicy.yaml, package.json with a version, its rules and its runner", () => {
+        for (const f of [
+            "PulumiPolicy.yaml",
+            "package.json",
+            "index.ts",
+            "policies.ts",
+            "lib/rules/tiers.ts",
+            "offline/check.ts",
+        ]) {
+            expect(fs.existsSync(path.join(packDir, f)), f).to.equal(true);
         }
+        expect(JSON.parse(fs.readFileSync(path.join(packDir, "package.json"), "utf8"))).to.have.property("version");
     });
 
-    it("is documented: docs/policies.md lists every policy with its enforcement level", () => {
-        const doc = fs.readFileSync(path.resolve(__dirname, "../../docs/policies.md"), "utf8");
-        for (const p of policies) {
-            const row = doc.split("\n").find((l) => l.startsWith(`| \`${p.name}\``));
-            expect(row, p.name).to.be.a("string");
-            expect(row!.split("|")[2].trim(), p.name).to.equal(p.enforcementLevel);
-        }
-    });
-
-    it("copes with missing fields: no policy throws on empty or partial resources", async () => {
-        const types = [
-            "docker:index/service:Service",
-            "docker:index/network:Network",
-            "docker:index/image:Image",
-            "github:index/actionsSecret:ActionsSecret",
-            "docker:index/secret:Secret",
-        ];
-        const partial = [
-            {},
-            { taskSpec: {} },
-            { taskSpec: { containerSpec: {}, resources: {} } },
-            { driver: "overlay" },
-            { labels: [] },
-        ];
-        for (const policy of policies) {
-            if ("validateStack" in policy) {
-                await runStackPolicy(policy as StackValidationPolicy, []);
-                await runStackPolicy(
-                    policy as StackValidationPolicy,
-                    types.map((type, i) => ({ type, name: `r${i}`, props: {} })),
-                );
-                continue;
-            }
-            for (const type of types) {
-                for (const props of partial) {
-                    await runResourcePolicy(
-                        policy as ResourceValidationPolicy,
-                        resourceArgs(policy, type, JSON.parse(JSON.stringify(props))),
+    for (const stack of STACKS) {
+        it(`loads only its own files and installed dependencies, and judges the ${stack} plan as the in-repo pack does`, async () => {
+            const config = path.join(packDir, "config", `${stack}.json`);
+            const script = `
+                const check = require(${JSON.stringify(path.join(packDir, "offline", "check.ts"))});
+                check.checkFile(${JSON.stringify(plans[stack])}, ${JSON.stringify(config)}, "plan").then((r) => {
+                    // The TypeScript toolchain comes from the repository; everything the pack itself loads must not.
+                    const loaded = Object.keys(require.cache);
+                    const foreign = loaded.filter(
+                        (f) => f.startsWith(${JSON.stringify(ROOT + path.sep)}) && !f.startsWith(${JSON.stringify(path.join(ROOT, "node_modules") + path.sep)}),
                     );
-                }
-            }
-        }
-    });
+                    const policySdk = loaded.filter((f) => f.includes("/@pulumi/"));
+                    const ownSdk = policySdk.every((f) => f.startsWith(${JSON.stringify(path.join(packDir, "node_modules") + path.sep)}));
+                    process.stdout.write(JSON.stringify({ code: r.code, output: r.output, foreign, sdk: policySdk.length > 0 && ownSdk }));
+                });`;
+            const out = JSON.parse(
+                run(
+                    process.execPath,
+                    ["-r", require.resolve("ts-node/register/transpile-only"), "-e", script],
+                    packDir,
+                ),
+            ) as { code: number; output: string; foreign: string[]; sdk: boolean };
+            expect(out.foreign, "repository files the packed pack loaded").to.deep.equal([]);
+            expect(out.sdk, "@pulumi/* loaded from the pack's own node_modules").to.equal(true);
+            const inRepo = await checkFile(
+                plans[stack],
+                path.join(ROOT, "policies", "config", `${stack}.json`),
+                "plan",
+            );
+            expect(out.code).to.equal(inRepo.code);
+            expect(out.output).to.equal(inRepo.output);
+            expect(out.output).to.match(/resources checked, 0 mandatory/);
+        });
+    }
 });

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
-/** Pulumi's marker key and value for a secret inside mock inputs. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+/** Pulumi's marker key for a secret inside mock inputs (as the SDK exports it). */
+const SECRET_SIG = pulumi.runtime.specialSigKey;
 
 /** One resource registered with the mock engine. */
 export interface RecordedResource {

@@ -140,6 +140,12 @@ describe("stack config sections", () => {
                 /`sophia-infra:services\[0\].constraints` is "node.role==worker". Set it to a list of strings/,
             );
         });
+        it("refuses a platform service's name", () => {
+            rejects(
+                { services: [app({ name: "redis" })] },
+                /`sophia-infra:services\[0\].name` is "redis", the name of a platform service/,
+            );
+        });
         it("never shows an env value: not for a secret-looking name, not for a value of the wrong kind", () => {
             const msg = errorOf({
                 services: [app({ env: { SIGNING_KEY: "s3cr3t-signing", PORT_LIST: { nested: "s3cr3t-nested" } } })],
