@@ -131,6 +131,7 @@ describe("npm run plan", function () {
             const images = resources.filter((r) => r.type === "docker:index/image:Image");
             expect(images.map((i) => i.inputs.imageName).sort()).to.deep.equal([
                 "ghcr.io/sophia-ai/chat-cache:0.1.0",
+                "ghcr.io/sophia-ai/overlay-probe:0.1.0",
                 "ghcr.io/sophia-ai/sync-monitor:0.1.0",
             ]);
             for (const img of images) {
@@ -236,6 +237,7 @@ describe("npm run plan", function () {
                 "chat-cache",
                 "grafana",
                 "node-exporter",
+                "overlay-probe-sophia-overlay",
                 "postgres",
                 "postgres-exporter",
                 "prometheus",
@@ -243,7 +245,7 @@ describe("npm run plan", function () {
                 "redis-exporter",
             ]);
             services.forEach((s) => {
-                const global = ["node-exporter", "cadvisor"].includes(s.inputs.name);
+                const global = ["node-exporter", "cadvisor", "overlay-probe-sophia-overlay"].includes(s.inputs.name);
                 expect(s.inputs.mode, s.inputs.name).to.deep.equal(
                     global ? { global: true } : { replicated: { replicas: 1 } },
                 );
@@ -268,6 +270,7 @@ describe("npm run plan", function () {
             const images = resources.filter((r) => r.type === "docker:index/image:Image");
             expect(images.map((i) => [i.inputs.imageName, i.inputs.skipPush])).to.deep.equal([
                 ["sophia/chat-cache:0.1.0", true],
+                ["sophia/overlay-probe:0.1.0", true],
             ]);
             expect(byName(resources, "chat-cache").taskSpec.containerSpec.image).to.equal(images[0].outputs.repoDigest);
             expect(
