@@ -100,9 +100,8 @@ describe("npm run plan", function () {
                 discreteResourcesSpecs: ["NVIDIA-GPU=1"],
             });
             expect(cortex.taskSpec.placement.constraints).to.include("node.labels.gpu==true");
-            expect(byName(resources, "sophia-ai-backend").taskSpec.placement.prefs).to.deep.equal([
-                "spread=node.labels.zone",
-            ]);
+            // The provider hands the descriptor to Swarm verbatim, and Swarm honours only `node.labels.*`.
+            expect(byName(resources, "sophia-ai-backend").taskSpec.placement.prefs).to.deep.equal(["node.labels.zone"]);
             expect(byName(resources, "ai-memory").taskSpec.placement.constraints).to.include(
                 "node.labels.memory-optimized==true",
             );
