@@ -100,7 +100,8 @@ describe("sync-monitor CLI", function () {
     });
 
     it("exits 2 with a message naming the variable on bad configuration", async () => {
-        const r = await run(["--health-check"], { ...env, GITHUB_TOKEN_FILE: "" });
+        const { GITHUB_TOKEN_FILE: _unset, ...withoutToken } = env;
+        const r = await run(["--health-check"], withoutToken);
         expect(r.code).to.equal(2);
         expect(r.stderr).to.contain("GITHUB_TOKEN is not set; set GITHUB_TOKEN_FILE");
     });
